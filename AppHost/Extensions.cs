@@ -1,0 +1,215 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+
+namespace Bifrost.AppHost;
+
+/// <summary>Where PostgreSQL and RabbitMQ come from.</summary>
+internal enum InfrastructureMode
+{
+    /// <summary>Containers when a Docker engine answers, local processes otherwise.</summary>
+    Auto,
+    Containers,
+
+    /// <summary>PostgreSQL and RabbitMQ started by the AppHost as local processes (no Docker).</summary>
+    Local,
+
+    /// <summary>Connection strings from configuration (<c>ConnectionStrings:ingestiondb</c>, …, <c>ConnectionStrings:eventbus</c>).</summary>
+    External,
+}
+
+internal sealed class BifrostInfrastructure(
+    Func<string, IResourceBuilder<IResourceWithConnectionString>> database,
+    IResourceBuilder<IResourceWithConnectionString> eventBus,
+    IReadOnlyList<IResourceBuilder<IResource>> servers)
+{
+    private readonly Dictionary<string, IResourceBuilder<IResourceWithConnectionString>> _databases = [];
+
+    public IResourceBuilder<IResourceWithConnectionString> EventBus => eventBus;
+
+    /// <summary>The servers services must wait for (never a connection-string resource: that one does not wait).</summary>
+    public IReadOnlyList<IResourceBuilder<IResource>> Servers => servers;
+
+    public IResourceBuilder<IResourceWithConnectionString> Database(string name)
+    {
+        if (!_databases.TryGetValue(name, out var db))
+        {
+            _databases[name] = db = database(name);
+        }
+
+        return db;
+    }
+}
+
+internal static class Extensions
+{
+    /// <summary>The provider seeded in Development; its token comes from BIFROST_DEV_SCIM_TOKEN.</summary>
+    public const string DevProviderId = "0b1f0057-0000-4000-8000-00000000e17a";
+
+    /// <summary>Development defaults, documented in the README. Never used outside Development.</summary>
+    public const string DevScimTokenDefault = "bifrost-dev-scim-token-change-me-0123456789";
+    public const string DevAdminKeyDefault = "bifrost-dev-admin-key";
+
+    public static BifrostInfrastructure AddBifrostInfrastructure(this IDistributedApplicationBuilder builder)
+    {
+        var mode = builder.Configuration.GetValue("Bifrost:Infrastructure", InfrastructureMode.Auto);
+        if (mode == InfrastructureMode.Auto)
+        {
+            mode = DockerEngineAnswers() ? InfrastructureMode.Containers : InfrastructureMode.Local;
+        }
+
+        return mode switch
+        {
+            InfrastructureMode.Containers => builder.AddContainerInfrastructure(),
+            InfrastructureMode.Local => builder.AddLocalInfrastructure(),
+            _ => new BifrostInfrastructure(name => builder.AddConnectionString(name), builder.AddConnectionString("eventbus"), []),
+        };
+    }
+
+    private static BifrostInfrastructure AddContainerInfrastructure(this IDistributedApplicationBuilder builder)
+    {
+        var postgres = builder.AddPostgres("postgres").WithLifetime(ContainerLifetime.Persistent);
+        var rabbit = builder.AddRabbitMQ("eventbus").WithLifetime(ContainerLifetime.Persistent);
+        return new BifrostInfrastructure(
+            name => postgres.AddDatabase(name, name[..^2]),
+            rabbit,
+            [postgres, rabbit]);
+    }
+
+    private static BifrostInfrastructure AddLocalInfrastructure(this IDistributedApplicationBuilder builder)
+    {
+        var scripts = Path.Combine(builder.AppHostDirectory, "infra");
+        var dataDir = builder.Configuration["Bifrost:DataDir"] ?? Path.Combine(Path.GetTempPath(), "bifrost-dev");
+        var ephemeral = builder.Configuration.GetValue("Bifrost:Ephemeral", false) ? "1" : "0";
+
+        // Fresh random passwords every run: the scripts set them on the (possibly existing) cluster and node.
+        var pgPassword = builder.AddParameter("postgres-password", RandomNumberGenerator.GetHexString(32, lowercase: true), secret: true);
+        var postgres = builder.AddExecutable("postgres", "bash", scripts, Path.Combine(scripts, "postgres.sh"))
+            .WithEndpoint(name: "tcp", scheme: "tcp", env: "PGPORT")
+            .WithEnvironment("BIFROST_PG_DIR", Path.Combine(dataDir, "postgres"))
+            .WithEnvironment("BIFROST_PG_PASSWORD", pgPassword)
+            .WithEnvironment("BIFROST_EPHEMERAL", ephemeral)
+            .WithEnvironment("BIFROST_PG_FSYNC", builder.Configuration["Bifrost:Postgres:Fsync"] ?? "on")
+            .WithEnvironment("BIFROST_PG_SYNCHRONOUS_COMMIT", builder.Configuration["Bifrost:Postgres:SynchronousCommit"] ?? "on")
+            .WithHealthCheck("postgres-ready");
+        var pg = postgres.GetEndpoint("tcp");
+        ReferenceExpression PostgresConnection(string database) =>
+            ReferenceExpression.Create($"Host={pg.Property(EndpointProperty.Host)};Port={pg.Property(EndpointProperty.Port)};Username=postgres;Password={pgPassword};Database={database}");
+
+        var rabbitPassword = builder.AddParameter("rabbitmq-password", RandomNumberGenerator.GetHexString(32, lowercase: true), secret: true);
+        var rabbit = builder.AddExecutable("rabbitmq", "bash", scripts, Path.Combine(scripts, "rabbitmq.sh"))
+            .WithEndpoint(name: "amqp", scheme: "tcp", env: "RABBITMQ_NODE_PORT")
+            .WithEndpoint(name: "dist", scheme: "tcp", env: "RABBITMQ_DIST_PORT")
+            .WithEndpoint(name: "epmd", scheme: "tcp", env: "ERL_EPMD_PORT")
+            .WithEnvironment("BIFROST_RABBIT_DIR", Path.Combine(dataDir, "rabbitmq"))
+            .WithEnvironment("BIFROST_RABBIT_USER", "bifrost")
+            .WithEnvironment("BIFROST_RABBIT_PASSWORD", rabbitPassword)
+            .WithEnvironment("BIFROST_EPHEMERAL", ephemeral)
+            .WithHealthCheck("rabbitmq-ready");
+        var amqp = rabbit.GetEndpoint("amqp");
+        var eventBus = builder.AddConnectionString("eventbus",
+            ReferenceExpression.Create($"amqp://bifrost:{rabbitPassword}@{amqp.Property(EndpointProperty.Host)}:{amqp.Property(EndpointProperty.Port)}"));
+
+        builder.Services.AddHealthChecks()
+            .AddCheck("postgres-ready", new PostgresReadyCheck(PostgresConnection("postgres")))
+            .AddCheck("rabbitmq-ready", new RabbitMqReadyCheck(eventBus.Resource.ConnectionStringExpression));
+
+        return new BifrostInfrastructure(
+            name => builder.AddConnectionString(name, PostgresConnection(name[..^2])),
+            eventBus,
+            [postgres, rabbit]);
+    }
+
+    public static IResourceBuilder<ProjectResource> WithInfrastructure(this IResourceBuilder<ProjectResource> project, BifrostInfrastructure infrastructure, string database)
+    {
+        project
+            .WithReference(infrastructure.Database(database))
+            .WithReference(infrastructure.EventBus)
+            .WithEnvironment("Bifrost__Database__MigrateOnStartup", "true")
+            .WithHttpHealthCheck("/health");
+        foreach (var server in infrastructure.Servers)
+        {
+            project.WaitFor(server);
+        }
+
+        return project;
+    }
+
+    /// <summary>The gateway listens on <c>Bifrost:GatewayPort</c> (8080 by default; 0 = any free port).</summary>
+    public static IResourceBuilder<ProjectResource> WithGatewayPort(this IResourceBuilder<ProjectResource> gateway)
+    {
+        var port = gateway.ApplicationBuilder.Configuration.GetValue("Bifrost:GatewayPort", 8080);
+        return port == 0 ? gateway : gateway.WithEndpoint("http", endpoint => endpoint.Port = port);
+    }
+
+    /// <summary>
+    /// Development only: a provider whose SCIM token is BIFROST_DEV_SCIM_TOKEN and an admin key BIFROST_ADMIN_KEY,
+    /// both with documented defaults, printed at start. Outside Development nothing is seeded.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithDevelopmentCredentials(this IResourceBuilder<ProjectResource> gateway)
+    {
+        var app = gateway.ApplicationBuilder;
+        if (!app.Environment.IsDevelopment())
+        {
+            return gateway;
+        }
+
+        var token = app.Configuration["BIFROST_DEV_SCIM_TOKEN"] is { Length: > 0 } t ? t : DevScimTokenDefault;
+        var adminKey = app.Configuration["BIFROST_ADMIN_KEY"] is { Length: > 0 } k ? k : DevAdminKeyDefault;
+        var tokenParameter = app.AddParameter("dev-scim-token", token, secret: true);
+        var adminKeyParameter = app.AddParameter("dev-admin-key", adminKey, secret: true);
+
+        var port = app.Configuration.GetValue("Bifrost:GatewayPort", 8080);
+        var url = port == 0 ? "(a random port: see the dashboard)" : $"http://localhost:{port}";
+        Console.WriteLine($"""
+            Bifrost (Development)
+              Gateway:                 {url}
+              SCIM endpoint (Entra Tenant URL): {url}/scim/v2
+              Dev provider id:         {DevProviderId}
+              Dev SCIM token:          {(token == DevScimTokenDefault ? $"{token} (default; set BIFROST_DEV_SCIM_TOKEN)" : "from BIFROST_DEV_SCIM_TOKEN")}
+              Dev admin key:           {(adminKey == DevAdminKeyDefault ? $"{adminKey} (default; set BIFROST_ADMIN_KEY)" : "from BIFROST_ADMIN_KEY")}
+            """);
+
+        return gateway
+            .WithEnvironment("BIFROST_DEV_SCIM_TOKEN", tokenParameter)
+            .WithEnvironment("BIFROST_ADMIN_KEY", adminKeyParameter)
+            .WithEnvironment("Bifrost__Gateway__Providers__0__Id", DevProviderId)
+            .WithEnvironment("Bifrost__Gateway__Providers__0__Name", "Development Entra")
+            .WithEnvironment("Bifrost__Gateway__Providers__0__Token", "env.BIFROST_DEV_SCIM_TOKEN")
+            .WithEnvironment("Bifrost__Gateway__AdminKeys__0__Name", "development")
+            .WithEnvironment("Bifrost__Gateway__AdminKeys__0__Role", "Admin")
+            .WithEnvironment("Bifrost__Gateway__AdminKeys__0__Key", "env.BIFROST_ADMIN_KEY");
+    }
+
+    private static bool DockerEngineAnswers()
+    {
+        try
+        {
+            using var docker = Process.Start(new ProcessStartInfo("docker", "info")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            });
+            if (docker is null)
+            {
+                return false;
+            }
+
+            if (!docker.WaitForExit(TimeSpan.FromSeconds(5)))
+            {
+                docker.Kill(entireProcessTree: true);
+                return false;
+            }
+
+            return docker.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false; // no docker client at all
+        }
+    }
+}

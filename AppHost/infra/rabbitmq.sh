@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# A private RabbitMQ node run as a foreground child of the AppHost (no Docker), with its own epmd.
+# Env: RABBITMQ_NODE_PORT, RABBITMQ_DIST_PORT, ERL_EPMD_PORT (from AppHost endpoints), BIFROST_RABBIT_DIR,
+#      BIFROST_RABBIT_USER, BIFROST_RABBIT_PASSWORD, BIFROST_EPHEMERAL=1 to delete the folder on stop.
+set -euo pipefail
+: "${RABBITMQ_NODE_PORT:?}" "${RABBITMQ_DIST_PORT:?}" "${ERL_EPMD_PORT:?}" "${BIFROST_RABBIT_DIR:?}"
+: "${BIFROST_RABBIT_USER:=guest}" "${BIFROST_RABBIT_PASSWORD:?}"
+
+server=/usr/lib/rabbitmq/bin/rabbitmq-server
+[ -x "$server" ] || { echo "RabbitMQ not found: apt-get install -y rabbitmq-server" >&2; exit 1; }
+
+dir="$BIFROST_RABBIT_DIR"
+mkdir -p "$dir/home" "$dir/mnesia" "$dir/log" "$dir/plugins-expand"
+cat > "$dir/rabbitmq.conf" <<CONF
+listeners.tcp.default = 127.0.0.1:$RABBITMQ_NODE_PORT
+default_user = $BIFROST_RABBIT_USER
+default_pass = $BIFROST_RABBIT_PASSWORD
+loopback_users = none
+CONF
+: > "$dir/rabbitmq-env.conf"
+echo '[].' > "$dir/enabled_plugins"
+
+export HOME="$dir/home"
+export RABBITMQ_NODENAME="${BIFROST_RABBIT_NODENAME:-bifrost}@localhost"
+export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
+export ERL_EPMD_ADDRESS=127.0.0.1
+export RABBITMQ_MNESIA_BASE="$dir/mnesia"
+export RABBITMQ_LOG_BASE="$dir/log"
+export RABBITMQ_LOGS=-
+export RABBITMQ_CONF_ENV_FILE="$dir/rabbitmq-env.conf"
+export RABBITMQ_CONFIG_FILE="$dir/rabbitmq.conf"
+export RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins"
+export RABBITMQ_PLUGINS_EXPAND_DIR="$dir/plugins-expand"
+export RABBITMQ_PID_FILE="$dir/rabbitmq.pid"
+export ERL_CRASH_DUMP="$dir/erl_crash.dump"
+export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+
+# Our own epmd in the foreground (the default one daemonises and outlives the node).
+epmd -port "$ERL_EPMD_PORT" -address 127.0.0.1 &
+epmd_pid=$!
+sleep 0.2
+
+"$server" &
+pid=$!
+
+stop() {
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  kill -TERM "$epmd_pid" 2>/dev/null || true
+  wait "$epmd_pid" 2>/dev/null || true
+  [ "${BIFROST_EPHEMERAL:-0}" = 1 ] && rm -rf "$dir"
+  exit 0
+}
+trap stop TERM INT
+wait "$pid" || true
+kill -TERM "$epmd_pid" 2>/dev/null || true

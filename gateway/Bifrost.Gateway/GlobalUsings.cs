@@ -1,0 +1,2 @@
+global using Bifrost.Gateway.Authentication;
+global using Bifrost.Gateway.Extensions;

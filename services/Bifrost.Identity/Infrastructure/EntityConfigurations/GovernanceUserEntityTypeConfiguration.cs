@@ -1,0 +1,28 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Bifrost.Identity.Infrastructure.EntityConfigurations;
+
+internal sealed class GovernanceUserEntityTypeConfiguration : IEntityTypeConfiguration<GovernanceUser>
+{
+    public void Configure(EntityTypeBuilder<GovernanceUser> builder)
+    {
+        builder.ToTable("users");
+        builder.HasKey(u => u.Id);
+        builder.Property(u => u.Id).HasColumnName("id").ValueGeneratedNever();
+        builder.Property(u => u.ProviderId).HasColumnName("provider_id");
+        builder.Property(u => u.UserName).HasColumnName("user_name").HasMaxLength(1024);
+        builder.Property(u => u.ExternalId).HasColumnName("external_id").HasMaxLength(1024);
+        builder.Property(u => u.DisplayName).HasColumnName("display_name").HasMaxLength(1024);
+        builder.Property(u => u.Email).HasColumnName("email").HasMaxLength(1024);
+        builder.Property(u => u.State).HasColumnName("state").HasConversion<string>().HasMaxLength(16);
+        builder.Property(u => u.Attributes).HasColumnName("attributes").HasColumnType("jsonb");
+        builder.Property(u => u.Version).HasColumnName("version");
+        builder.Property(u => u.LastTraceId).HasColumnName("last_trace_id").HasMaxLength(32);
+        builder.Property(u => u.CreatedAt).HasColumnName("created_at");
+        builder.Property(u => u.UpdatedAt).HasColumnName("updated_at");
+
+        builder.HasIndex(u => new { u.ProviderId, u.UserName });
+        builder.HasIndex(u => new { u.State, u.UserName });
+    }
+}

@@ -1,0 +1,30 @@
+namespace Bifrost.Identity.Model;
+
+public enum UserState
+{
+    Active,
+    Suspended,
+    Deleted,
+}
+
+/// <summary>
+/// The governance view of a provisioned user. Its id is the SCIM resource id, so every event about the user lands on
+/// the same row; <see cref="Version"/> is the last applied SCIM version, so stale or repeated events change nothing.
+/// </summary>
+public sealed class GovernanceUser
+{
+    public Guid Id { get; init; }
+    public Guid ProviderId { get; init; }
+    public string UserName { get; set; } = "";
+    public string? ExternalId { get; set; }
+    public string? DisplayName { get; set; }
+    public string? Email { get; set; }
+    public UserState State { get; set; }
+    public Dictionary<string, string> Attributes { get; set; } = [];
+    public long Version { get; set; }
+
+    /// <summary>Trace id of the SCIM request behind the last applied change: where an SRE starts following it.</summary>
+    public string? LastTraceId { get; set; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}

@@ -1,0 +1,26 @@
+using Bifrost.Messaging;
+using Microsoft.AspNetCore.HttpOverrides;
+
+namespace Bifrost.Ingestion.Extensions;
+
+internal static class Extensions
+{
+    public const string DatabaseName = "ingestiondb";
+
+    public static void AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        builder.AddServiceDbContext<IngestionDbContext>(DatabaseName, IngestionDbContext.Schema);
+
+        builder.AddMessaging();
+        builder.AddOutboxRelay<IngestionDbContext>();
+
+        // Only the gateway reaches ingestion (it has no external endpoint): trust its X-Forwarded-* for Location URLs.
+        builder.Services.Configure<ForwardedHeadersOptions>(options =>
+        {
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedHost | ForwardedHeaders.XForwardedProto;
+            options.KnownIPNetworks.Clear();
+            options.KnownProxies.Clear();
+        });
+        builder.Services.AddSingleton<IngestionMetrics>();
+    }
+}

@@ -1,0 +1,32 @@
+using System.Text.Json.Nodes;
+
+namespace Bifrost.Ingestion.Model;
+
+/// <summary>
+/// A SCIM User as a provider sent it. <see cref="Resource"/> is the whole resource (every attribute, custom extensions
+/// included, without <c>id</c> and <c>meta</c>); the other columns are the attributes Entra matches on, kept for indexes.
+/// </summary>
+public sealed class ScimUser
+{
+    public Guid Id { get; init; }
+    public Guid ProviderId { get; init; }
+    public string UserName { get; set; } = "";
+
+    /// <summary><see cref="UserName"/> lower-cased: userName is unique per provider and compared case-insensitively.</summary>
+    public string UserNameKey { get; set; } = "";
+
+    public string? ExternalId { get; set; }
+    public string? DisplayName { get; set; }
+
+    /// <summary>The work e-mail value (else the primary, else the first), lower-cased for matching.</summary>
+    public string? EmailKey { get; set; }
+
+    public bool Active { get; set; }
+    public JsonObject Resource { get; set; } = [];
+
+    /// <summary>Per-resource version: 1 on create, +1 on every change. It is <c>meta.version</c> and the events' version.</summary>
+    public long Version { get; set; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset LastModifiedAt { get; set; }
+}

@@ -1,0 +1,12 @@
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddApplicationServices();
+
+var app = builder.Build();
+
+app.UseScimErrors();
+app.MapDefaultEndpoints();
+app.MapScimUsersApi();
+
+app.Run();

@@ -1,0 +1,70 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+
+namespace Bifrost.Messaging;
+
+public static class MessagingExtensions
+{
+    /// <summary>Name of the RabbitMQ connection string (an <c>amqp://</c> URI), as the AppHost provides it.</summary>
+    public const string ConnectionName = "eventbus";
+
+    /// <summary>
+    /// MassTransit on RabbitMQ (kebab-case endpoints, definitions applied by <c>ConfigureEndpoints</c>) plus the outbox
+    /// services. Consumers are registered by <paramref name="configure"/>.
+    /// </summary>
+    public static IHostApplicationBuilder AddMessaging(this IHostApplicationBuilder builder, Action<IBusRegistrationConfigurator>? configure = null)
+    {
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<OutboxSignal>();
+        builder.Services.TryAddSingleton<OutboxCommitInterceptor>();
+        builder.Services.TryAddSingleton<MessagingMetrics>();
+        builder.Services.AddOptions<OutboxOptions>().BindConfiguration("Bifrost:Outbox");
+
+        builder.Services.AddMassTransit(x =>
+        {
+            x.SetKebabCaseEndpointNameFormatter();
+            configure?.Invoke(x);
+            x.UsingRabbitMq((context, cfg) =>
+            {
+                var connectionString = builder.Configuration.GetConnectionString(ConnectionName)
+                    ?? throw new InvalidOperationException($"Connection string '{ConnectionName}' is missing (ConnectionStrings:{ConnectionName}).");
+                cfg.Host(new Uri(connectionString));
+                cfg.ConfigureEndpoints(context);
+            });
+        });
+
+        return builder;
+    }
+
+    /// <summary>Runs the <see cref="OutboxRelay{TDbContext}"/> for a context that has <c>AddOutbox()</c> in its model.</summary>
+    public static IHostApplicationBuilder AddOutboxRelay<TDbContext>(this IHostApplicationBuilder builder) where TDbContext : DbContext
+    {
+        builder.Services.AddHostedService<OutboxRelay<TDbContext>>();
+        return builder;
+    }
+
+    /// <summary>Wakes the outbox relay when this context commits outbox rows.</summary>
+    public static DbContextOptionsBuilder AddOutboxInterceptor(this DbContextOptionsBuilder options, IServiceProvider services) =>
+        options.AddInterceptors(services.GetRequiredService<OutboxCommitInterceptor>());
+}
+
+/// <summary>
+/// Retry policy shared by every consumer: quick retries for transient faults, then the message goes to the
+/// <c>_error</c> queue (MassTransit publishes a <c>Fault&lt;T&gt;</c>). Non-transient exceptions skip the retries.
+/// </summary>
+public abstract class BifrostConsumerDefinition<TConsumer> : ConsumerDefinition<TConsumer> where TConsumer : class, IConsumer
+{
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<TConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        endpointConfigurator.UseMessageRetry(r =>
+        {
+            r.Intervals(10, 50, 100, 1000, 1000, 1000);
+            r.Ignore<ArgumentException>();
+            r.Ignore<FormatException>();
+        });
+    }
+}

@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Bifrost.Messaging;
+
+/// <summary>
+/// An integration event waiting to be published, written in the same transaction as the change it describes.
+/// <see cref="Id"/> becomes the MassTransit <c>MessageId</c>, so a consumer's inbox recognises a re-publish.
+/// </summary>
+public sealed class OutboxMessage
+{
+    public Guid Id { get; private init; }
+
+    /// <summary>Commit order within one database; the relay publishes oldest first.</summary>
+    public long Sequence { get; private init; }
+
+    /// <summary>Assembly-qualified contract type name (without version), resolved by the relay.</summary>
+    public string MessageType { get; private init; } = "";
+
+    public string Payload { get; private init; } = "";
+
+    public DateTimeOffset OccurredAt { get; private init; }
+
+    /// <summary>W3C <c>traceparent</c> of the request that caused the change, so the publish joins its trace.</summary>
+    public string? TraceParent { get; private init; }
+
+    public string? TraceState { get; private init; }
+
+    public int Attempts { get; set; }
+
+    public string? LastError { get; set; }
+
+    /// <summary>Set when the row can never be published (unknown type, unreadable payload); kept for an operator.</summary>
+    public DateTimeOffset? ParkedAt { get; set; }
+
+    internal static readonly JsonSerializerOptions SerializerOptions = new(JsonSerializerDefaults.Web);
+
+    public static OutboxMessage Create<T>(T message, TimeProvider timeProvider) where T : class
+    {
+        var activity = Activity.Current;
+        var type = typeof(T);
+        return new OutboxMessage
+        {
+            Id = Guid.CreateVersion7(),
+            MessageType = $"{type.FullName}, {type.Assembly.GetName().Name}",
+            Payload = JsonSerializer.Serialize(message, SerializerOptions),
+            OccurredAt = timeProvider.GetUtcNow(),
+            TraceParent = activity?.Id is { } id && activity.IdFormat == ActivityIdFormat.W3C ? id : null,
+            TraceState = activity?.TraceStateString,
+        };
+    }
+}
+
+/// <summary>A message a consumer has already applied (RFC-less "inbox"): key (message id, consumer).</summary>
+public sealed class InboxMessage
+{
+    public Guid MessageId { get; init; }
+    public string Consumer { get; init; } = "";
+    public DateTimeOffset ProcessedAt { get; init; }
+}

@@ -1,0 +1,211 @@
+using System.Diagnostics;
+using System.Text.Json;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Bifrost.Messaging;
+
+public sealed class OutboxOptions
+{
+    /// <summary>How often the relay looks for rows when no commit woke it (other replicas' writes, missed signals).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    public int BatchSize { get; set; } = 200;
+
+    /// <summary>How long one publish may wait for the broker before the batch is retried later.</summary>
+    public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+/// <summary>
+/// Publishes committed outbox rows oldest first, with <c>MessageId</c> = row id, and deletes them once the broker has
+/// confirmed them. Rows are claimed with <c>FOR UPDATE SKIP LOCKED</c>, so several replicas share the work. A broker
+/// outage leaves the rows in place and the relay retries with back-off: events are delayed, never dropped.
+/// </summary>
+public sealed partial class OutboxRelay<TDbContext>(
+    IServiceScopeFactory scopeFactory,
+    IBus bus,
+    OutboxSignal signal,
+    MessagingMetrics metrics,
+    TimeProvider timeProvider,
+    IOptions<OutboxOptions> options,
+    ILogger<OutboxRelay<TDbContext>> logger) : BackgroundService where TDbContext : DbContext
+{
+    private readonly OutboxOptions _options = options.Value;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var published = await PublishBatchAsync(stoppingToken);
+                failures = 0;
+                if (published >= _options.BatchSize)
+                {
+                    continue;
+                }
+
+                await signal.WaitAsync(_options.PollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                failures++;
+                var backoff = TimeSpan.FromMilliseconds(Math.Min(_options.MaxBackoff.TotalMilliseconds, 100 * Math.Pow(2, Math.Min(failures, 10))));
+                LogRelayFailed(logger, ex, typeof(TDbContext).Name, failures, backoff.TotalMilliseconds);
+                try
+                {
+                    await Task.Delay(backoff, timeProvider, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>Claims, publishes and removes one batch. Returns the number of rows published.</summary>
+    internal async Task<int> PublishBatchAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TDbContext>();
+        var claimSql = "SELECT * FROM " + OutboxTable(db) + " WHERE parked_at IS NULL ORDER BY sequence LIMIT {0} FOR UPDATE SKIP LOCKED";
+        return await db.Database.CreateExecutionStrategy().ExecuteAsync(token => PublishBatchAsync(db, claimSql, token), cancellationToken);
+    }
+
+    private async Task<int> PublishBatchAsync(TDbContext db, string claimSql, CancellationToken cancellationToken)
+    {
+        db.ChangeTracker.Clear();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var rows = await db.Set<OutboxMessage>()
+            .FromSqlRaw(claimSql, _options.BatchSize)
+            .ToListAsync(cancellationToken);
+
+        if (rows.Count == 0)
+        {
+            await transaction.CommitAsync(cancellationToken);
+            return 0;
+        }
+
+        var published = 0;
+        Exception? failure = null;
+        foreach (var row in rows)
+        {
+            if (!TryResolve(row, out var message, out var messageType))
+            {
+                row.Attempts++;
+                row.LastError = $"Cannot resolve message type '{row.MessageType}'";
+                row.ParkedAt = timeProvider.GetUtcNow();
+                LogParked(logger, row.Id, row.MessageType);
+                continue;
+            }
+
+            try
+            {
+                await PublishAsync(row, message, messageType, cancellationToken);
+                db.Remove(row);
+                published++;
+                metrics.Published(timeProvider.GetUtcNow() - row.OccurredAt);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                row.Attempts++;
+                row.LastError = Truncate(ex.Message, 2000);
+                metrics.PublishFailed();
+                failure = ex;
+                break;
+            }
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+
+        if (failure is not null)
+        {
+            throw new OutboxPublishException($"Publishing stopped after {published} of {rows.Count} messages; the rest stay queued.", failure);
+        }
+
+        return published;
+    }
+
+    private async Task PublishAsync(OutboxMessage row, object message, Type messageType, CancellationToken cancellationToken)
+    {
+        // Continue the trace of the request that wrote the row: the publish (and so every consumer) joins it.
+        using var activity = StartPublishActivity(row, messageType);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.PublishTimeout);
+        IPipe<PublishContext> setMessageId = Pipe.Execute<PublishContext>(context => context.MessageId = row.Id);
+        await bus.Publish(message, messageType, setMessageId, timeout.Token);
+    }
+
+    private static Activity? StartPublishActivity(OutboxMessage row, Type messageType)
+    {
+        ActivityContext.TryParse(row.TraceParent, row.TraceState, out var parent);
+        var activity = MessagingTelemetry.Source.StartActivity($"outbox relay {messageType.Name}", ActivityKind.Internal, parent);
+        if (activity is null && parent != default)
+        {
+            // Nobody samples our source: still set the parent so MassTransit propagates the original trace id.
+            activity = new Activity("outbox relay").SetParentId(row.TraceParent!).Start();
+        }
+
+        if (activity?.IsAllDataRequested == true)
+        {
+            activity.SetTag("messaging.message.id", row.Id);
+            activity.SetTag("messaging.message.type", messageType.Name);
+        }
+
+        return activity;
+    }
+
+    private static bool TryResolve(OutboxMessage row, out object message, out Type messageType)
+    {
+        message = null!;
+        messageType = Type.GetType(row.MessageType, throwOnError: false)!;
+        if (messageType is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            message = JsonSerializer.Deserialize(row.Payload, messageType, OutboxMessage.SerializerOptions)!;
+            return message is not null;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static string OutboxTable(DbContext db)
+    {
+        var entity = db.Model.FindEntityType(typeof(OutboxMessage))
+            ?? throw new InvalidOperationException($"{db.GetType().Name} has no outbox: call modelBuilder.AddOutbox().");
+        return db.GetService<ISqlGenerationHelper>().DelimitIdentifier(entity.GetTableName()!, entity.GetSchema());
+    }
+
+    private static string Truncate(string value, int max) => value.Length <= max ? value : value[..max];
+
+    [LoggerMessage(EventId = 1001, EventName = "OutboxRelayFailed", Level = LogLevel.Warning,
+        Message = "Outbox relay for {Context} failed ({Failures} in a row); retrying in {BackoffMs} ms")]
+    private static partial void LogRelayFailed(ILogger logger, Exception exception, string context, int failures, double backoffMs);
+
+    [LoggerMessage(EventId = 1002, EventName = "OutboxMessageParked", Level = LogLevel.Error,
+        Message = "Outbox message {MessageId} of type {MessageType} cannot be deserialized and was parked")]
+    private static partial void LogParked(ILogger logger, Guid messageId, string messageType);
+}
+
+public sealed class OutboxPublishException(string message, Exception inner) : Exception(message, inner);

@@ -1,0 +1,2 @@
+global using Bifrost.Reconciliation.Extensions;
+global using Bifrost.Reconciliation.Infrastructure;

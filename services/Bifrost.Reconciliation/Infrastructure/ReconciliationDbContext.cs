@@ -1,0 +1,21 @@
+using Bifrost.Messaging;
+using Microsoft.EntityFrameworkCore;
+
+namespace Bifrost.Reconciliation.Infrastructure;
+
+/// <remarks>
+/// Add a migration with:
+/// <c>dotnet ef migrations add &lt;Name&gt; --project services/Bifrost.Reconciliation --output-dir Infrastructure/Migrations</c>
+/// </remarks>
+public sealed class ReconciliationDbContext(DbContextOptions<ReconciliationDbContext> options) : DbContext(options)
+{
+    public const string Schema = "reconciliation";
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.HasDefaultSchema(Schema);
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(ReconciliationDbContext).Assembly);
+        modelBuilder.AddInbox();
+        modelBuilder.AddOutbox();
+    }
+}

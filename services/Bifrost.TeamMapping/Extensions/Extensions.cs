@@ -1,0 +1,16 @@
+using Bifrost.Messaging;
+
+namespace Bifrost.TeamMapping.Extensions;
+
+internal static class Extensions
+{
+    public const string DatabaseName = "teammappingdb";
+
+    public static void AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        builder.AddServiceDbContext<TeamMappingDbContext>(DatabaseName, TeamMappingDbContext.Schema);
+
+        builder.AddMessaging();
+        builder.AddOutboxRelay<TeamMappingDbContext>();
+    }
+}

@@ -1,0 +1,2 @@
+global using Bifrost.TeamMapping.Extensions;
+global using Bifrost.TeamMapping.Infrastructure;

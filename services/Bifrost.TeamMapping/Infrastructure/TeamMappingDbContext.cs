@@ -1,0 +1,21 @@
+using Bifrost.Messaging;
+using Microsoft.EntityFrameworkCore;
+
+namespace Bifrost.TeamMapping.Infrastructure;
+
+/// <remarks>
+/// Add a migration with:
+/// <c>dotnet ef migrations add &lt;Name&gt; --project services/Bifrost.TeamMapping --output-dir Infrastructure/Migrations</c>
+/// </remarks>
+public sealed class TeamMappingDbContext(DbContextOptions<TeamMappingDbContext> options) : DbContext(options)
+{
+    public const string Schema = "team_mapping";
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.HasDefaultSchema(Schema);
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(TeamMappingDbContext).Assembly);
+        modelBuilder.AddInbox();
+        modelBuilder.AddOutbox();
+    }
+}
