@@ -37,6 +37,17 @@ public static class MessagingExtensions
             });
         });
 
+        // A consuming service must have declared its queues and bindings before it reports started (and healthy):
+        // RabbitMQ drops what is published to an exchange nobody is bound to yet. A publish-only service starts
+        // without waiting, so a broker outage never stops it from accepting writes (the outbox holds them).
+        var consumes = builder.Services.Any(d => d.ServiceType == typeof(MassTransit.Configuration.IConsumerRegistration));
+        builder.Services.Configure<MassTransitHostOptions>(options =>
+        {
+            options.WaitUntilStarted = consumes;
+            options.StartTimeout = TimeSpan.FromSeconds(60);
+            options.StopTimeout = TimeSpan.FromSeconds(30);
+        });
+
         return builder;
     }
 

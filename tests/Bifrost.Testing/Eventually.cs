@@ -2,9 +2,10 @@ namespace Bifrost.Testing;
 
 public static class Eventually
 {
-    /// <summary>Polls <paramref name="condition"/> until it holds, or fails the test after <paramref name="timeout"/>.</summary>
-    public static async Task<T> WaitAsync<T>(Func<Task<T>> probe, Func<T, bool> condition, TimeSpan timeout, string because, CancellationToken cancellationToken = default)
+    /// <summary>Polls <paramref name="probe"/> until <paramref name="condition"/> holds, or fails the test after <paramref name="timeout"/>.</summary>
+    public static async Task<T> WaitAsync<T>(Func<Task<T>> probe, Func<T, bool> condition, TimeSpan timeout, string because)
     {
+        var cancellationToken = TestContext.Current.CancellationToken;
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(timeout);
         T last = default!;

@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using Bifrost.Testing;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Bifrost.Messaging.FunctionalTests;
+
+/// <summary>The outbox relay and the inbox against real PostgreSQL and a real, private RabbitMQ node.</summary>
+public sealed class OutboxInboxTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Committed_events_are_published_once_and_continue_the_writers_trace()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var database = await PostgresDatabase.CreateAsync(ct);
+        using var host = await TestApp.StartAsync(database.ConnectionString, TestEnvironment.RabbitMq, Guid.NewGuid().ToString("N"));
+        using var listener = ListenToAll();
+
+        using var writer = new Activity("scim request").Start();
+        var ids = await TestApp.WriteEventsAsync(host, 10);
+        writer.Stop();
+
+        var applied = await Eventually.WaitAsync(
+            () => TestApp.QueryAsync(host, db => db.Applied.AsNoTracking().ToListAsync(ct)),
+            rows => rows.Count == ids.Count, Patience, "all 10 events are applied");
+
+        Assert.All(applied, row => Assert.Equal(1, row.TimesApplied));
+        Assert.All(applied, row => Assert.Equal(writer.TraceId.ToHexString(), row.TraceId));
+        Assert.Equal(0, await TestApp.QueryAsync(host, db => db.Set<OutboxMessage>().CountAsync(ct)));
+        await host.StopAsync(ct);
+    }
+
+    [Fact]
+    public async Task Redelivered_message_with_the_same_id_is_applied_once()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var database = await PostgresDatabase.CreateAsync(ct);
+        using var host = await TestApp.StartAsync(database.ConnectionString, TestEnvironment.RabbitMq, Guid.NewGuid().ToString("N"), relay: false);
+        var bus = host.Services.GetRequiredService<IBus>();
+        var message = new SomethingHappened(Guid.NewGuid(), 1);
+        var messageId = NewId.NextGuid();
+
+        for (var i = 0; i < 3; i++)
+        {
+            await bus.Publish(message, context => context.MessageId = messageId, ct);
+        }
+
+        await Eventually.WaitAsync(
+            () => TestApp.QueryAsync(host, db => db.Set<InboxMessage>().CountAsync(ct)),
+            count => count == 1, Patience, "the inbox has recorded the message");
+        await Task.Delay(TimeSpan.FromSeconds(1), ct); // let the duplicates arrive too
+
+        var row = await TestApp.QueryAsync(host, db => db.Applied.AsNoTracking().SingleAsync(a => a.ResourceId == message.ResourceId, ct));
+        Assert.Equal(1, row.TimesApplied);
+        await host.StopAsync(ct);
+    }
+
+    [Fact]
+    public async Task Broker_outage_delays_events_and_every_event_arrives_exactly_once_in_effect()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var database = await PostgresDatabase.CreateAsync(ct);
+        await using var broker = await RabbitMqNode.StartNewAsync(ct);
+        using var host = await TestApp.StartAsync(database.ConnectionString, broker.ConnectionString, "outage");
+
+        var before = await TestApp.WriteEventsAsync(host, 20);
+        await Eventually.WaitAsync(() => TestApp.QueryAsync(host, db => db.Applied.CountAsync(ct)), n => n == 20, Patience, "the first 20 events are applied");
+
+        await broker.StopAsync();
+        var during = await TestApp.WriteEventsAsync(host, 50, firstSequence: 20);
+        await Task.Delay(TimeSpan.FromSeconds(3), ct);
+        Assert.Equal(50, await TestApp.QueryAsync(host, db => db.Set<OutboxMessage>().CountAsync(ct)));
+        Assert.Equal(20, await TestApp.QueryAsync(host, db => db.Applied.CountAsync(ct)));
+
+        await broker.StartAsync(ct);
+        var applied = await Eventually.WaitAsync(
+            () => TestApp.QueryAsync(host, db => db.Applied.AsNoTracking().ToListAsync(ct)),
+            rows => rows.Count == 70, TimeSpan.FromSeconds(120), "all 70 events are applied after the broker is back");
+
+        Assert.Equal(before.Concat(during).Order(), applied.Select(a => a.ResourceId).Order());
+        Assert.All(applied, row => Assert.Equal(1, row.TimesApplied));
+        Assert.Equal(0, await TestApp.QueryAsync(host, db => db.Set<OutboxMessage>().CountAsync(ct)));
+        await host.StopAsync(ct);
+    }
+
+    [Fact]
+    public async Task Two_relays_on_one_database_share_the_work_without_double_effects()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var database = await PostgresDatabase.CreateAsync(ct);
+        var queue = Guid.NewGuid().ToString("N");
+        using var first = await TestApp.StartAsync(database.ConnectionString, TestEnvironment.RabbitMq, queue);
+        using var second = await TestApp.StartAsync(database.ConnectionString, TestEnvironment.RabbitMq, queue);
+
+        var writes = await Task.WhenAll(TestApp.WriteEventsAsync(first, 100), TestApp.WriteEventsAsync(second, 100, firstSequence: 100));
+
+        var applied = await Eventually.WaitAsync(
+            () => TestApp.QueryAsync(first, db => db.Applied.AsNoTracking().ToListAsync(ct)),
+            rows => rows.Count == 200, Patience, "all 200 events are applied");
+        Assert.Equal(writes.SelectMany(w => w).Order(), applied.Select(a => a.ResourceId).Order());
+        Assert.All(applied, row => Assert.Equal(1, row.TimesApplied));
+        await Task.WhenAll(first.StopAsync(ct), second.StopAsync(ct));
+    }
+
+    private static ActivityListener ListenToAll()
+    {
+        var listener = new ActivityListener
+        {
+            ShouldListenTo = _ => true,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
+        return listener;
+    }
+}

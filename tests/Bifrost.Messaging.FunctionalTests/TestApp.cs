@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using Bifrost.Messaging;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Bifrost.Messaging.FunctionalTests;
+
+/// <summary>An event as the services publish them.</summary>
+public sealed record SomethingHappened(Guid ResourceId, int Sequence);
+
+/// <summary>One row per applied event, with how many times it was applied and the consumer's trace id.</summary>
+public sealed class AppliedEvent
+{
+    public Guid ResourceId { get; set; }
+    public int Sequence { get; set; }
+    public int TimesApplied { get; set; }
+    public string? TraceId { get; set; }
+}
+
+public sealed class TestDbContext(DbContextOptions<TestDbContext> options) : DbContext(options)
+{
+    public DbSet<AppliedEvent> Applied => Set<AppliedEvent>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.HasDefaultSchema("messaging_test");
+        modelBuilder.Entity<AppliedEvent>().HasKey(e => e.ResourceId);
+        modelBuilder.AddOutbox();
+        modelBuilder.AddInbox();
+    }
+}
+
+/// <summary>Counts applications: a second application of one event would show as TimesApplied = 2.</summary>
+public sealed class SomethingHappenedConsumer(TestDbContext db) : IConsumer<SomethingHappened>
+{
+    public Task Consume(ConsumeContext<SomethingHappened> context) =>
+        db.ApplyOnceAsync(context, nameof(SomethingHappenedConsumer), async ct =>
+        {
+            var row = await db.Applied.FindAsync([context.Message.ResourceId], ct);
+            if (row is null)
+            {
+                db.Applied.Add(row = new AppliedEvent { ResourceId = context.Message.ResourceId, Sequence = context.Message.Sequence });
+            }
+
+            row.TimesApplied++;
+            row.TraceId = Activity.Current?.TraceId.ToHexString();
+        });
+}
+
+public sealed class SomethingHappenedConsumerDefinition : BifrostConsumerDefinition<SomethingHappenedConsumer>;
+
+/// <summary>A host shaped like a Bifrost service: the shared DbContext registration, MassTransit on RabbitMQ, the relay.</summary>
+public static class TestApp
+{
+    public static async Task<IHost> StartAsync(string database, string rabbit, string queueSuffix, bool consume = true, bool relay = true)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:testdb"] = database,
+            ["ConnectionStrings:eventbus"] = rabbit,
+            ["Bifrost:Database:MigrateOnStartup"] = "false",
+            ["Bifrost:Outbox:PollInterval"] = "00:00:00.200",
+            ["Bifrost:Outbox:PublishTimeout"] = "00:00:02",
+            ["Bifrost:Outbox:MaxBackoff"] = "00:00:01",
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.AddServiceDbContext<TestDbContext>("testdb", "messaging_test");
+        builder.AddMessaging(bus =>
+        {
+            if (consume)
+            {
+                bus.AddConsumer<SomethingHappenedConsumer>(typeof(SomethingHappenedConsumerDefinition))
+                    .Endpoint(e => e.InstanceId = queueSuffix);
+            }
+        });
+        if (relay)
+        {
+            builder.AddOutboxRelay<TestDbContext>();
+        }
+
+        var host = builder.Build();
+        await using (var scope = host.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<TestDbContext>().Database.EnsureCreatedAsync();
+        }
+
+        await host.StartAsync();
+        return host;
+    }
+
+    /// <summary>Commits <paramref name="count"/> events through the outbox, each in its own transaction.</summary>
+    public static async Task<List<Guid>> WriteEventsAsync(IHost host, int count, int firstSequence = 0)
+    {
+        var ids = new List<Guid>();
+        for (var i = 0; i < count; i++)
+        {
+            await using var scope = host.Services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<TestDbContext>();
+            var id = Guid.NewGuid();
+            db.AddOutboxMessage(new SomethingHappened(id, firstSequence + i));
+            await db.SaveChangesAsync();
+            ids.Add(id);
+        }
+
+        return ids;
+    }
+
+    public static async Task<T> QueryAsync<T>(IHost host, Func<TestDbContext, Task<T>> query)
+    {
+        await using var scope = host.Services.CreateAsyncScope();
+        return await query(scope.ServiceProvider.GetRequiredService<TestDbContext>());
+    }
+}
