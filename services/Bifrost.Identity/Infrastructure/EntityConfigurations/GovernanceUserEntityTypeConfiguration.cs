@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -16,7 +18,14 @@ internal sealed class GovernanceUserEntityTypeConfiguration : IEntityTypeConfigu
         builder.Property(u => u.DisplayName).HasColumnName("display_name").HasMaxLength(1024);
         builder.Property(u => u.Email).HasColumnName("email").HasMaxLength(1024);
         builder.Property(u => u.State).HasColumnName("state").HasConversion<string>().HasMaxLength(16);
-        builder.Property(u => u.Attributes).HasColumnName("attributes").HasColumnType("jsonb");
+        builder.Property(u => u.Attributes).HasColumnName("attributes").HasColumnType("jsonb")
+            .HasConversion(
+                value => JsonSerializer.Serialize(value, JsonSerializerOptions.Default),
+                json => JsonSerializer.Deserialize<Dictionary<string, string>>(json, JsonSerializerOptions.Default) ?? new Dictionary<string, string>(),
+                new ValueComparer<Dictionary<string, string>>(
+                    (a, b) => a != null && b != null && a.Count == b.Count && !a.Except(b).Any(),
+                    d => d.Aggregate(0, (hash, pair) => HashCode.Combine(hash, pair.Key, pair.Value)),
+                    d => new Dictionary<string, string>(d)));
         builder.Property(u => u.Version).HasColumnName("version");
         builder.Property(u => u.LastTraceId).HasColumnName("last_trace_id").HasMaxLength(32);
         builder.Property(u => u.CreatedAt).HasColumnName("created_at");

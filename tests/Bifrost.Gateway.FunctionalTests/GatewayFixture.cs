@@ -1,0 +1,100 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Bifrost.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+
+namespace Bifrost.Gateway.FunctionalTests;
+
+/// <summary>
+/// The real gateway in-process, proxying to a small HTTP server of the test's own that answers with what it received
+/// (method, path, headers), so the tests can see exactly what a backend service would get.
+/// </summary>
+public sealed class GatewayFixture : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public const string ProviderToken = "tok-A_0123456789abcdefghijklmnopqrstuvwxyzAB";
+    public const string OtherProviderToken = "tok-B_0123456789abcdefghijklmnopqrstuvwxyzAB";
+    public const string AdminKey = "admin-key-0123456789";
+    public const string ViewerKey = "viewer-key-0123456789";
+    public static readonly Guid ProviderId = Guid.Parse("aaaaaaaa-1111-4000-8000-000000000001");
+    public static readonly Guid OtherProviderId = Guid.Parse("bbbbbbbb-2222-4000-8000-000000000002");
+
+    private WebApplication? _backend;
+    private string _backendUrl = "";
+
+    public async ValueTask InitializeAsync()
+    {
+        var port = TestEnvironment.FreeTcpPort();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        _backend = builder.Build();
+        _backend.Run(async context =>
+        {
+            var echo = new
+            {
+                method = context.Request.Method,
+                path = context.Request.Path.Value,
+                headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+            };
+            context.Response.ContentType = "application/json";
+            await JsonSerializer.SerializeAsync(context.Response.Body, echo);
+        });
+        await _backend.StartAsync();
+        _backendUrl = $"http://127.0.0.1:{port}";
+    }
+
+    private static string Hash(string secret) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        builder.UseEnvironment("Production"); // no development literals: hashes only
+        builder.ConfigureHostConfiguration(config => config.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ReverseProxy:Clusters:ingestion:Destinations:d1:Address"] = _backendUrl,
+            ["ReverseProxy:Clusters:identity:Destinations:d1:Address"] = _backendUrl,
+            ["Bifrost:Gateway:Providers:0:Id"] = ProviderId.ToString(),
+            ["Bifrost:Gateway:Providers:0:Name"] = "A",
+            ["Bifrost:Gateway:Providers:0:Token"] = Hash(ProviderToken),
+            ["Bifrost:Gateway:Providers:1:Id"] = OtherProviderId.ToString(),
+            ["Bifrost:Gateway:Providers:1:Name"] = "B",
+            ["Bifrost:Gateway:Providers:1:Token"] = Hash(OtherProviderToken),
+            ["Bifrost:Gateway:Providers:2:Id"] = Guid.NewGuid().ToString(),
+            ["Bifrost:Gateway:Providers:2:Name"] = "literal outside Development is refused",
+            ["Bifrost:Gateway:Providers:2:Token"] = "a-literal-token",
+            ["Bifrost:Gateway:AdminKeys:0:Name"] = "admin",
+            ["Bifrost:Gateway:AdminKeys:0:Role"] = "Admin",
+            ["Bifrost:Gateway:AdminKeys:0:Key"] = Hash(AdminKey),
+            ["Bifrost:Gateway:AdminKeys:1:Name"] = "viewer",
+            ["Bifrost:Gateway:AdminKeys:1:Role"] = "Viewer",
+            ["Bifrost:Gateway:AdminKeys:1:Key"] = Hash(ViewerKey),
+        }));
+        return base.CreateHost(builder);
+    }
+
+    public HttpClient CreateClient(string? bearer)
+    {
+        var client = CreateClient();
+        if (bearer is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer);
+        }
+
+        return client;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (_backend is not null)
+        {
+            await _backend.DisposeAsync();
+        }
+    }
+
+    async ValueTask IAsyncDisposable.DisposeAsync() => await DisposeAsync();
+}
