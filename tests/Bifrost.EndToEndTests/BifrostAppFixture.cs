@@ -1,0 +1,83 @@
+using System.Net.Http.Headers;
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+[assembly: AssemblyFixture(typeof(Bifrost.EndToEndTests.BifrostAppFixture))]
+
+namespace Bifrost.EndToEndTests;
+
+/// <summary>
+/// The whole AppHost, booted once per test run through Aspire.Hosting.Testing: PostgreSQL and RabbitMQ as local
+/// processes (private, throw-away data folder), the four services and the gateway. Tests talk to the gateway only.
+/// </summary>
+public sealed class BifrostAppFixture : IAsyncLifetime
+{
+    /// <summary>The development credentials the AppHost seeds (see AppHost/Extensions.cs and the README).</summary>
+    public const string DevScimToken = "bifrost-dev-scim-token-change-me-0123456789";
+    public const string DevAdminKey = "bifrost-dev-admin-key";
+    public static readonly Guid DevProviderId = Guid.Parse("0b1f0057-0000-4000-8000-00000000e17a");
+
+    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), $"bifrost-e2e-{Guid.NewGuid():N}");
+    private DistributedApplication? _app;
+
+    public DistributedApplication App => _app ?? throw new InvalidOperationException("The application is not started.");
+
+    public async ValueTask InitializeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Bifrost_AppHost>(
+            [
+                "--environment=Development",
+                "--Bifrost:Infrastructure=Local",
+                $"--Bifrost:DataDir={_dataDir}",
+                "--Bifrost:Ephemeral=true",
+                "--Bifrost:GatewayPort=0",
+                "--Bifrost:Postgres:Fsync=off",
+                "--Bifrost:Postgres:SynchronousCommit=off",
+            ],
+            timeout.Token);
+        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+
+        _app = await builder.BuildAsync(timeout.Token);
+        await _app.StartAsync(timeout.Token);
+        foreach (var resource in new[] { "ingestion", "identity", "team-mapping", "reconciliation", "gateway" })
+        {
+            await _app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+        }
+    }
+
+    public HttpClient CreateGatewayClient(string? bearer)
+    {
+        var client = App.CreateHttpClient("gateway");
+        if (bearer is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        }
+
+        return client;
+    }
+
+    public HttpClient Scim() => CreateGatewayClient(DevScimToken);
+
+    public HttpClient Admin() => CreateGatewayClient(DevAdminKey);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+
+        try
+        {
+            Directory.Delete(_dataDir, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // The scripts already removed it (ephemeral mode).
+        }
+    }
+}
