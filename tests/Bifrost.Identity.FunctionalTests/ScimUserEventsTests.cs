@@ -98,7 +98,7 @@ public sealed class ScimUserEventsTests(IdentityApiFixture fixture) : IClassFixt
         var message = new ScimUserProvisioned { ProviderId = Provider, UserId = id, Version = 1, OccurredAt = DateTimeOffset.UtcNow, User = Snapshot(UniqueUserName()) };
 
         await fixture.DeliverAsync(message, messageId);
-        await fixture.DeliverAsync(message, messageId);
+        await fixture.DeliverAsync(message, messageId, deliveries: 2);
 
         Assert.Equal(1, await fixture.WithDbAsync(db => db.Set<InboxMessage>().CountAsync(m => m.MessageId == messageId, ct)));
         Assert.Equal(1, await fixture.WithDbAsync(db => db.Users.CountAsync(u => u.Id == id, ct)));
