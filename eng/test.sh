@@ -34,6 +34,10 @@ RABBITMQ_NODE_PORT=$rabbit_port RABBITMQ_DIST_PORT=$(free_port) ERL_EPMD_PORT=$(
 pids+=($!)
 
 dotnet tool restore >/dev/null
+# newman for the SCIM conformance run (Microsoft's Postman collection); pinned by tests/conformance/package-lock.json.
+if command -v npm >/dev/null; then
+  (cd tests/conformance && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || echo "npm ci failed: the Postman conformance test will be skipped"
+fi
 dotnet build Bifrost.sln -v quiet -nologo -clp:ErrorsOnly || { echo "0 passed, 1 failed"; exit 1; }
 
 wait_for_port "$pg_port" 60 || { cat "$work/postgres.log"; echo "PostgreSQL did not start"; echo "0 passed, 1 failed"; exit 1; }
