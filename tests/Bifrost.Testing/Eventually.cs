@@ -1,3 +1,4 @@
+using Xunit;
 namespace Bifrost.Testing;
 
 public static class Eventually

@@ -1,0 +1,128 @@
+using System.Net.Http.Headers;
+using System.Text;
+using Bifrost.Benchmarks;
+
+// SCIM load through the gateway, shaped like Entra's provisioning engine: creates, userName lookups, user PATCHes and
+// group member PATCHes. Usage (the system running, e.g. eng/run.sh):
+//   dotnet run -c Release --project tests/Bifrost.Benchmarks -- --gateway http://localhost:8080 --token <scim token>
+//      [--users 100000] [--concurrency 32] [--seconds 20] [--groups 20] [--members-per-patch 100]
+var options = Options.Parse(args);
+using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.Concurrency * 2, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+{
+    BaseAddress = new Uri(options.Gateway.TrimEnd('/') + "/"),
+    Timeout = TimeSpan.FromSeconds(60),
+};
+http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.Token);
+http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/scim+json"));
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+
+var run = Guid.NewGuid().ToString("N")[..8];
+string UserName(long i) => $"bench-{run}-{i}@load.test";
+var ids = new string[options.Users];
+var results = new List<OperationStats>();
+
+static StringContent Scim(string json) => new(json, Encoding.UTF8, "application/scim+json");
+
+static string? IdOf(string body)
+{
+    var at = body.IndexOf("\"id\":\"", StringComparison.Ordinal);
+    return at < 0 ? null : body.Substring(at + 6, 36);
+}
+
+Console.WriteLine($"Creating {options.Users} users ({options.Concurrency} concurrent)…");
+results.Add(await LoadRunner.RunAsync("create user (POST /Users)", options.Concurrency, options.Users, TimeSpan.FromHours(1), async (i, ct) =>
+{
+    using var response = await http.PostAsync("scim/v2/Users", Scim($$$"""
+        {"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+         "userName":"{{{UserName(i)}}}","externalId":"ext-{{{run}}}-{{{i}}}","active":true,"displayName":"Bench User {{{i}}}",
+         "name":{"givenName":"Bench","familyName":"User {{{i}}}"},"title":"Engineer",
+         "emails":[{"primary":true,"type":"work","value":"{{{UserName(i)}}}"}],
+         "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Dept {{{i % 50}}}","employeeNumber":"{{{i}}}"}}
+        """), ct);
+    if (response.IsSuccessStatusCode)
+    {
+        ids[i] = IdOf(await response.Content.ReadAsStringAsync(ct)) ?? "";
+    }
+
+    return ((int)response.StatusCode, response.IsSuccessStatusCode);
+}, cancel.Token));
+
+var created = ids.Where(id => !string.IsNullOrEmpty(id)).ToArray();
+var duration = TimeSpan.FromSeconds(options.Seconds);
+
+Console.WriteLine($"userName eq lookups for {options.Seconds} s…");
+results.Add(await LoadRunner.RunAsync("lookup userName eq (GET /Users?filter)", options.Concurrency, long.MaxValue, duration, async (i, ct) =>
+{
+    var n = Random.Shared.NextInt64(options.Users);
+    using var response = await http.GetAsync($"scim/v2/Users?filter={Uri.EscapeDataString($"userName eq \"{UserName(n)}\"")}", ct);
+    var body = await response.Content.ReadAsStringAsync(ct);
+    return ((int)response.StatusCode, response.IsSuccessStatusCode && body.Contains("\"totalResults\":1", StringComparison.Ordinal));
+}, cancel.Token));
+
+Console.WriteLine($"User PATCHes for {options.Seconds} s…");
+results.Add(await LoadRunner.RunAsync("user PATCH (replace title, department)", options.Concurrency, long.MaxValue, duration, async (i, ct) =>
+{
+    var id = created[Random.Shared.Next(created.Length)];
+    using var request = new HttpRequestMessage(HttpMethod.Patch, $"scim/v2/Users/{id}")
+    {
+        Content = Scim($$"""
+            {"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[
+             {"op":"Replace","path":"title","value":"Title {{i}}"},
+             {"op":"Replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department","value":"Dept {{i % 40}}"}]}
+            """),
+    };
+    using var response = await http.SendAsync(request, ct);
+    return ((int)response.StatusCode, response.IsSuccessStatusCode);
+}, cancel.Token));
+
+Console.WriteLine($"Creating {options.Groups} groups, then member PATCHes ({options.MembersPerPatch} members each) for {options.Seconds} s…");
+var groups = new List<string>();
+for (var g = 0; g < options.Groups; g++)
+{
+    using var response = await http.PostAsync("scim/v2/Groups", Scim($$"""
+        {"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"bench-{{run}}-group-{{g}}","externalId":"g-{{run}}-{{g}}"}
+        """), cancel.Token);
+    if (IdOf(await response.Content.ReadAsStringAsync(cancel.Token)) is { } id && response.IsSuccessStatusCode)
+    {
+        groups.Add(id);
+    }
+}
+
+results.Add(await LoadRunner.RunAsync($"group member PATCH (add {options.MembersPerPatch})", options.Concurrency, long.MaxValue, duration, async (i, ct) =>
+{
+    var group = groups[(int)(i % groups.Count)];
+    var members = string.Join(",", Enumerable.Range(0, options.MembersPerPatch).Select(_ => $$"""{"value":"{{created[Random.Shared.Next(created.Length)]}}"}"""));
+    using var request = new HttpRequestMessage(HttpMethod.Patch, $"scim/v2/Groups/{group}")
+    {
+        Content = Scim($$"""{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Add","path":"members","value":[{{members}}]}]}"""),
+    };
+    using var response = await http.SendAsync(request, ct);
+    return ((int)response.StatusCode, response.IsSuccessStatusCode);
+}, cancel.Token));
+
+Console.WriteLine();
+Console.WriteLine($"{Environment.ProcessorCount} cores, {options.Concurrency} concurrent clients, {options.Users} users created in this run");
+Console.WriteLine(OperationStats.Header);
+foreach (var result in results)
+{
+    Console.WriteLine(result.Row());
+}
+
+internal sealed record Options(string Gateway, string Token, int Users, int Concurrency, int Seconds, int Groups, int MembersPerPatch)
+{
+    public static Options Parse(string[] args)
+    {
+        string Value(string name, string? fallback) =>
+            args.SkipWhile(a => a != $"--{name}").Skip(1).FirstOrDefault() ?? fallback ?? throw new ArgumentException($"--{name} is required");
+        int Number(string name, int fallback) => int.Parse(Value(name, fallback.ToString(System.Globalization.CultureInfo.InvariantCulture)), System.Globalization.CultureInfo.InvariantCulture);
+        return new Options(
+            Value("gateway", "http://localhost:8080"),
+            Value("token", Environment.GetEnvironmentVariable("BIFROST_DEV_SCIM_TOKEN") ?? "bifrost-dev-scim-token-change-me-0123456789"),
+            Number("users", 100_000),
+            Number("concurrency", 32),
+            Number("seconds", 20),
+            Number("groups", 20),
+            Number("members-per-patch", 100));
+    }
+}
