@@ -1,2 +1,4 @@
+global using Bifrost.TeamMapping.Apis;
 global using Bifrost.TeamMapping.Extensions;
 global using Bifrost.TeamMapping.Infrastructure;
+global using Bifrost.TeamMapping.Model;

@@ -1,4 +1,5 @@
 using Bifrost.Messaging;
+using Bifrost.TeamMapping.Messaging;
 
 namespace Bifrost.TeamMapping.Extensions;
 
@@ -10,7 +11,7 @@ internal static class Extensions
     {
         builder.AddServiceDbContext<TeamMappingDbContext>(DatabaseName, TeamMappingDbContext.Schema);
 
-        builder.AddMessaging();
+        builder.AddMessaging(bus => bus.AddConsumer<ScimGroupEventsConsumer>(typeof(ScimGroupEventsConsumerDefinition)));
         builder.AddOutboxRelay<TeamMappingDbContext>();
     }
 }

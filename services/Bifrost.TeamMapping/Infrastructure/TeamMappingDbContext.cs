@@ -11,6 +11,10 @@ public sealed class TeamMappingDbContext(DbContextOptions<TeamMappingDbContext> 
 {
     public const string Schema = "team_mapping";
 
+    public DbSet<Team> Teams => Set<Team>();
+
+    public DbSet<TeamMembership> Memberships => Set<TeamMembership>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.HasDefaultSchema(Schema);

@@ -1,0 +1,91 @@
+using Bifrost.Contracts.Scim;
+using Bifrost.Messaging;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+
+namespace Bifrost.TeamMapping.Messaging;
+
+/// <summary>
+/// One team per SCIM group (team id = group id): created, renamed and archived with the group, members from the
+/// group's membership batches with source <see cref="MembershipSource.ScimGroup"/>. Each change applies only when its
+/// group version is newer than what the team or membership row holds, under a row lock, so redelivered, concurrent or
+/// reordered events leave the same state. Manual memberships are never touched.
+/// </summary>
+public sealed class ScimGroupEventsConsumer(TeamMappingDbContext db) :
+    IConsumer<ScimGroupCreated>,
+    IConsumer<ScimGroupRenamed>,
+    IConsumer<ScimGroupDeleted>,
+    IConsumer<ScimGroupMembersAdded>,
+    IConsumer<ScimGroupMembersRemoved>
+{
+    public Task Consume(ConsumeContext<ScimGroupCreated> context) =>
+        ApplyGroupAsync(context, context.Message.ProviderId, context.Message.GroupId, context.Message.Version, context.Message.OccurredAt,
+            team => Restore(team, context.Message.DisplayName));
+
+    public Task Consume(ConsumeContext<ScimGroupRenamed> context) =>
+        ApplyGroupAsync(context, context.Message.ProviderId, context.Message.GroupId, context.Message.Version, context.Message.OccurredAt,
+            team => Restore(team, context.Message.DisplayName));
+
+    public Task Consume(ConsumeContext<ScimGroupDeleted> context) =>
+        ApplyGroupAsync(context, context.Message.ProviderId, context.Message.GroupId, context.Message.Version, context.Message.OccurredAt,
+            team => team.ArchivedAt = context.Message.OccurredAt);
+
+    public Task Consume(ConsumeContext<ScimGroupMembersAdded> context) =>
+        ApplyMembersAsync(context, context.Message.ProviderId, context.Message.GroupId, context.Message.Version, context.Message.OccurredAt, context.Message.MemberIds, active: true);
+
+    public Task Consume(ConsumeContext<ScimGroupMembersRemoved> context) =>
+        ApplyMembersAsync(context, context.Message.ProviderId, context.Message.GroupId, context.Message.Version, context.Message.OccurredAt, context.Message.MemberIds, active: false);
+
+    private static void Restore(Team team, string displayName)
+    {
+        team.Rename(displayName);
+        team.ArchivedAt = null;
+    }
+
+    private Task ApplyGroupAsync(ConsumeContext context, Guid providerId, Guid groupId, long version, DateTimeOffset occurredAt, Action<Team> change) =>
+        db.ApplyOnceAsync(context, nameof(ScimGroupEventsConsumer), async cancellationToken =>
+        {
+            var team = await LockTeamAsync(providerId, groupId, occurredAt, cancellationToken);
+            if (version > team.ScimGroupVersion)
+            {
+                change(team);
+                team.ScimGroupVersion = version;
+                team.UpdatedAt = occurredAt;
+            }
+        });
+
+    private Task ApplyMembersAsync(ConsumeContext context, Guid providerId, Guid groupId, long version, DateTimeOffset occurredAt, IReadOnlyList<Guid> memberIds, bool active) =>
+        db.ApplyOnceAsync(context, nameof(ScimGroupEventsConsumer), async cancellationToken =>
+        {
+            await LockTeamAsync(providerId, groupId, occurredAt, cancellationToken);
+            await db.SaveChangesAsync(cancellationToken); // a placeholder team must exist before its memberships
+            var ids = memberIds.Distinct().ToArray();
+            var source = nameof(MembershipSource.ScimGroup);
+            await db.Database.ExecuteSqlAsync($"""
+                INSERT INTO team_mapping.team_memberships (team_id, user_id, source, active, version, granted_at, updated_at)
+                SELECT {groupId}, member, {source}, {active}, {version}, {occurredAt}, {occurredAt} FROM unnest({ids}) AS member
+                ON CONFLICT (team_id, user_id, source) DO UPDATE
+                SET active = EXCLUDED.active, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at,
+                    granted_at = CASE WHEN team_memberships.active THEN team_memberships.granted_at ELSE EXCLUDED.granted_at END
+                WHERE team_memberships.version < EXCLUDED.version
+                """, cancellationToken);
+        });
+
+    /// <summary>
+    /// The group's team, locked for this transaction. An event that overtakes the group's creation makes a placeholder
+    /// (version 0, archived until the creation or a rename names it).
+    /// </summary>
+    private async Task<Team> LockTeamAsync(Guid providerId, Guid groupId, DateTimeOffset occurredAt, CancellationToken cancellationToken)
+    {
+        var team = await db.Teams.FromSql($"SELECT * FROM team_mapping.teams WHERE id = {groupId} FOR UPDATE").SingleOrDefaultAsync(cancellationToken);
+        if (team is null)
+        {
+            team = new Team { Id = groupId, ProviderId = providerId, ScimGroupId = groupId, ArchivedAt = occurredAt, CreatedAt = occurredAt, UpdatedAt = occurredAt };
+            db.Teams.Add(team);
+        }
+
+        return team;
+    }
+}
+
+public sealed class ScimGroupEventsConsumerDefinition : BifrostConsumerDefinition<ScimGroupEventsConsumer>;
