@@ -44,6 +44,9 @@ internal sealed class BifrostInfrastructure(
     }
 }
 
+/// <summary>The Development secrets, as AppHost parameters (never in configuration files).</summary>
+internal sealed record DevelopmentCredentials(IResourceBuilder<ParameterResource> ScimToken, IResourceBuilder<ParameterResource> AdminKey);
+
 internal static class Extensions
 {
     /// <summary>The provider seeded in Development; its token comes from BIFROST_DEV_SCIM_TOKEN.</summary>
@@ -52,6 +55,7 @@ internal static class Extensions
     /// <summary>Development defaults, documented in the README. Never used outside Development.</summary>
     public const string DevScimTokenDefault = "bifrost-dev-scim-token-change-me-0123456789";
     public const string DevAdminKeyDefault = "bifrost-dev-admin-key";
+    public const string DevProviderName = "Development Entra";
 
     public static BifrostInfrastructure AddBifrostInfrastructure(this IDistributedApplicationBuilder builder)
     {
@@ -138,23 +142,55 @@ internal static class Extensions
         return project;
     }
 
-    /// <summary>The gateway listens on <c>Bifrost:GatewayPort</c> (8080 by default; 0 = any free port).</summary>
-    public static IResourceBuilder<ProjectResource> WithGatewayPort(this IResourceBuilder<ProjectResource> gateway)
+    /// <summary>
+    /// The gateway replicas (<c>Bifrost:GatewayReplicas</c>, 2 by default): <c>gateway</c> on <c>Bifrost:GatewayPort</c>
+    /// (8080 by default; 0 = any free port), <c>gateway-2</c> on the next port, and so on. Each one needs the event bus
+    /// (its own token-event queue) besides the services <paramref name="configure"/> wires.
+    /// </summary>
+    public static IReadOnlyList<IResourceBuilder<ProjectResource>> AddGateways(
+        this IDistributedApplicationBuilder builder, BifrostInfrastructure infrastructure, DevelopmentCredentials? credentials,
+        Func<IResourceBuilder<ProjectResource>, IResourceBuilder<ProjectResource>> configure)
     {
-        var port = gateway.ApplicationBuilder.Configuration.GetValue("Bifrost:GatewayPort", 8080);
-        return port == 0 ? gateway : gateway.WithEndpoint("http", endpoint => endpoint.Port = port);
+        var replicas = Math.Max(1, builder.Configuration.GetValue("Bifrost:GatewayReplicas", 2));
+        var port = builder.Configuration.GetValue("Bifrost:GatewayPort", 8080);
+        var gateways = new List<IResourceBuilder<ProjectResource>>();
+        for (var i = 0; i < replicas; i++)
+        {
+            var gateway = builder.AddProject<Projects.Bifrost_Gateway>(i == 0 ? "gateway" : $"gateway-{i + 1}")
+                .WithReference(infrastructure.EventBus)
+                .WithHttpHealthCheck("/health")
+                .WithExternalHttpEndpoints();
+            foreach (var server in infrastructure.Servers)
+            {
+                gateway.WaitFor(server);
+            }
+
+            if (port != 0)
+            {
+                var replicaPort = port + i;
+                gateway.WithEndpoint("http", endpoint => endpoint.Port = replicaPort);
+            }
+
+            if (credentials is not null)
+            {
+                gateway.WithDevelopmentCredentials(credentials);
+            }
+
+            gateways.Add(configure(gateway));
+        }
+
+        return gateways;
     }
 
     /// <summary>
     /// Development only: a provider whose SCIM token is BIFROST_DEV_SCIM_TOKEN and an admin key BIFROST_ADMIN_KEY,
-    /// both with documented defaults, printed at start. Outside Development nothing is seeded.
+    /// both with documented defaults, printed at start. Outside Development nothing is seeded (null).
     /// </summary>
-    public static IResourceBuilder<ProjectResource> WithDevelopmentCredentials(this IResourceBuilder<ProjectResource> gateway)
+    public static DevelopmentCredentials? AddDevelopmentCredentials(this IDistributedApplicationBuilder app)
     {
-        var app = gateway.ApplicationBuilder;
         if (!app.Environment.IsDevelopment())
         {
-            return gateway;
+            return null;
         }
 
         var token = app.Configuration["BIFROST_DEV_SCIM_TOKEN"] is { Length: > 0 } t ? t : DevScimTokenDefault;
@@ -173,16 +209,34 @@ internal static class Extensions
               Dev admin key:           {(adminKey == DevAdminKeyDefault ? $"{adminKey} (default; set BIFROST_ADMIN_KEY)" : "from BIFROST_ADMIN_KEY")}
             """);
 
-        return gateway
-            .WithEnvironment("BIFROST_DEV_SCIM_TOKEN", tokenParameter)
-            .WithEnvironment("BIFROST_ADMIN_KEY", adminKeyParameter)
+        return new DevelopmentCredentials(tokenParameter, adminKeyParameter);
+    }
+
+    /// <summary>
+    /// The gateway side of the development credentials: the admin key, and the Development provider's token as a
+    /// configured credential (which still works when identity is unreachable; identity's state for the provider wins).
+    /// </summary>
+    private static IResourceBuilder<ProjectResource> WithDevelopmentCredentials(this IResourceBuilder<ProjectResource> gateway, DevelopmentCredentials credentials) =>
+        gateway
+            .WithEnvironment("BIFROST_DEV_SCIM_TOKEN", credentials.ScimToken)
+            .WithEnvironment("BIFROST_ADMIN_KEY", credentials.AdminKey)
             .WithEnvironment("Bifrost__Gateway__Providers__0__Id", DevProviderId)
-            .WithEnvironment("Bifrost__Gateway__Providers__0__Name", "Development Entra")
+            .WithEnvironment("Bifrost__Gateway__Providers__0__Name", DevProviderName)
             .WithEnvironment("Bifrost__Gateway__Providers__0__Token", "env.BIFROST_DEV_SCIM_TOKEN")
             .WithEnvironment("Bifrost__Gateway__AdminKeys__0__Name", "development")
             .WithEnvironment("Bifrost__Gateway__AdminKeys__0__Role", "Admin")
             .WithEnvironment("Bifrost__Gateway__AdminKeys__0__Key", "env.BIFROST_ADMIN_KEY");
-    }
+
+    /// <summary>Identity seeds the Development provider (fixed id, token from BIFROST_DEV_SCIM_TOKEN) at start, idempotently.</summary>
+    public static IResourceBuilder<ProjectResource> WithDevelopmentProvider(this IResourceBuilder<ProjectResource> identity, DevelopmentCredentials? credentials) =>
+        credentials is null
+            ? identity
+            : identity
+                .WithEnvironment("BIFROST_DEV_SCIM_TOKEN", credentials.ScimToken)
+                .WithEnvironment("Bifrost__Providers__Seed__0__Id", DevProviderId)
+                .WithEnvironment("Bifrost__Providers__Seed__0__Name", DevProviderName)
+                .WithEnvironment("Bifrost__Providers__Seed__0__Kind", "entra")
+                .WithEnvironment("Bifrost__Providers__Seed__0__ScimToken", "env.BIFROST_DEV_SCIM_TOKEN");
 
     private static bool DockerEngineAnswers()
     {

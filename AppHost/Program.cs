@@ -1,21 +1,24 @@
 var builder = DistributedApplication.CreateBuilder(args);
 
 var infrastructure = builder.AddBifrostInfrastructure();
+var credentials = builder.AddDevelopmentCredentials();
 
 var ingestion = builder.AddProject<Projects.Bifrost_Ingestion>("ingestion").WithInfrastructure(infrastructure, "ingestiondb");
-var identity = builder.AddProject<Projects.Bifrost_Identity>("identity").WithInfrastructure(infrastructure, "identitydb");
+var identity = builder.AddProject<Projects.Bifrost_Identity>("identity").WithInfrastructure(infrastructure, "identitydb")
+    .WithDevelopmentProvider(credentials);
 var teamMapping = builder.AddProject<Projects.Bifrost_TeamMapping>("team-mapping").WithInfrastructure(infrastructure, "teammappingdb");
 var reconciliation = builder.AddProject<Projects.Bifrost_Reconciliation>("reconciliation").WithInfrastructure(infrastructure, "reconciliationdb")
     .WithReference(ingestion);
 
-builder.AddProject<Projects.Bifrost_Gateway>("gateway")
+// Every gateway replica is a resource of its own ("gateway", "gateway-2", …) with its own port, so each one can be
+// reached (and tested) directly; each learns provisioning tokens from identity through its own event queue.
+var gateways = builder.AddGateways(infrastructure, credentials, gateway => gateway
     .WithReference(ingestion).WaitFor(ingestion)
     .WithReference(identity).WaitFor(identity)
     .WithReference(teamMapping).WaitFor(teamMapping)
-    .WithReference(reconciliation).WaitFor(reconciliation)
-    .WithHttpHealthCheck("/health")
-    .WithExternalHttpEndpoints()
-    .WithGatewayPort()
-    .WithDevelopmentCredentials();
+    .WithReference(reconciliation).WaitFor(reconciliation));
+
+// The SCIM endpoint URL identity shows when SCIM is enabled: the (first) gateway's public address.
+identity.WithEnvironment("Bifrost__PublicBaseUrl", gateways[0].GetEndpoint("http"));
 
 builder.Build().Run();

@@ -10,5 +10,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.MapDefaultEndpoints();
 app.MapUsersApi();
+app.MapProvidersApi();
+app.MapInternalProvidersApi();
 
 app.Run();

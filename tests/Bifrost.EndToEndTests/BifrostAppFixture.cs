@@ -10,7 +10,8 @@ namespace Bifrost.EndToEndTests;
 
 /// <summary>
 /// The whole AppHost, booted once per test run through Aspire.Hosting.Testing: PostgreSQL and RabbitMQ as local
-/// processes (private, throw-away data folder), the four services and the gateway. Tests talk to the gateway only.
+/// processes (private, throw-away data folder), the four services and two gateway replicas. Tests talk to the
+/// gateways only.
 /// </summary>
 public sealed class BifrostAppFixture : IAsyncLifetime
 {
@@ -34,6 +35,7 @@ public sealed class BifrostAppFixture : IAsyncLifetime
                 $"--Bifrost:DataDir={_dataDir}",
                 "--Bifrost:Ephemeral=true",
                 "--Bifrost:GatewayPort=0",
+                "--Bifrost:GatewayReplicas=2",
                 "--Bifrost:Postgres:Fsync=off",
                 "--Bifrost:Postgres:SynchronousCommit=off",
             ],
@@ -42,15 +44,18 @@ public sealed class BifrostAppFixture : IAsyncLifetime
 
         _app = await builder.BuildAsync(timeout.Token);
         await _app.StartAsync(timeout.Token);
-        foreach (var resource in new[] { "ingestion", "identity", "team-mapping", "reconciliation", "gateway" })
+        foreach (var resource in new[] { "ingestion", "identity", "team-mapping", "reconciliation", "gateway", "gateway-2" })
         {
             await _app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
         }
     }
 
-    public HttpClient CreateGatewayClient(string? bearer)
+    /// <summary>The gateway replicas the AppHost runs (each its own resource and port).</summary>
+    public static readonly string[] Gateways = ["gateway", "gateway-2"];
+
+    public HttpClient CreateGatewayClient(string? bearer, string gateway = "gateway")
     {
-        var client = App.CreateHttpClient("gateway");
+        var client = App.CreateHttpClient(gateway);
         if (bearer is not null)
         {
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearer);

@@ -113,6 +113,23 @@ public sealed class GatewayAuthTests(GatewayFixture fixture) : IClassFixture<Gat
     }
 
     [Fact]
+    public async Task Provider_admin_api_is_routed_to_identity_for_admins_and_read_only_for_viewers()
+    {
+        var create = await fixture.CreateClient(GatewayFixture.AdminKey).PostAsync("/api/providers", JsonContent.Create(new { name = "p", kind = "entra" }), TestContext.Current.CancellationToken);
+        var rotate = await fixture.CreateClient(GatewayFixture.ViewerKey).PostAsync($"/api/providers/{Guid.NewGuid()}/scim/rotate-token", null, TestContext.Current.CancellationToken);
+        var list = await fixture.CreateClient(GatewayFixture.ViewerKey).GetAsync("/api/providers", TestContext.Current.CancellationToken);
+        var scimToken = await fixture.CreateClient(GatewayFixture.ProviderToken).GetAsync("/api/providers", TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, create.StatusCode);
+        var echo = await BodyAsync(create);
+        Assert.Equal("/api/providers", echo["path"]!.GetValue<string>());
+        Assert.Equal("admin", echo["headers"]!["X-Bifrost-Admin-Role"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Forbidden, rotate.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, scimToken.StatusCode);
+    }
+
+    [Fact]
     public async Task Unrouted_path_is_denied_without_credentials()
     {
         var response = await fixture.CreateClient().GetAsync("/internal/anything", TestContext.Current.CancellationToken);

@@ -2,11 +2,14 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Bifrost.Testing;
+using MassTransit;
+using MassTransit.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Bifrost.Gateway.FunctionalTests;
@@ -24,6 +27,19 @@ public sealed class GatewayFixture : WebApplicationFactory<Program>, IAsyncLifet
     public static readonly Guid ProviderId = Guid.Parse("aaaaaaaa-1111-4000-8000-000000000001");
     public static readonly Guid OtherProviderId = Guid.Parse("bbbbbbbb-2222-4000-8000-000000000002");
 
+    /// <summary>A provider the gateway learns only from identity's start-up snapshot.</summary>
+    public const string SnapshotProviderToken = "tok-S_0123456789abcdefghijklmnopqrstuvwxyzAB";
+    public static readonly Guid SnapshotProviderId = Guid.Parse("dddddddd-4444-4000-8000-000000000004");
+
+    /// <summary>A provider configured in the gateway whose token identity has since revoked.</summary>
+    public const string RetiredProviderToken = "tok-R_0123456789abcdefghijklmnopqrstuvwxyzAB";
+    public static readonly Guid RetiredProviderId = Guid.Parse("eeeeeeee-5555-4000-8000-000000000005");
+
+    /// <summary>How many times the gateway asked "identity" for its token snapshot.</summary>
+    public int SnapshotRequests => _snapshotRequests;
+
+    private int _snapshotRequests;
+
     private WebApplication? _backend;
     private string _backendUrl = "";
 
@@ -35,6 +51,20 @@ public sealed class GatewayFixture : WebApplicationFactory<Program>, IAsyncLifet
         _backend = builder.Build();
         _backend.Run(async context =>
         {
+            if (context.Request.Path == "/internal/providers/tokens")
+            {
+                Interlocked.Increment(ref _snapshotRequests);
+                await context.Response.WriteAsJsonAsync(new
+                {
+                    tokens = new object[]
+                    {
+                        new { providerId = SnapshotProviderId, tokenSha256 = HexHash(SnapshotProviderToken), version = 3 },
+                        new { providerId = RetiredProviderId, tokenSha256 = (string?)null, version = 2 },
+                    },
+                });
+                return;
+            }
+
             var echo = new
             {
                 method = context.Request.Method,
@@ -48,7 +78,9 @@ public sealed class GatewayFixture : WebApplicationFactory<Program>, IAsyncLifet
         _backendUrl = $"http://127.0.0.1:{port}";
     }
 
-    private static string Hash(string secret) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+    public static string HexHash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+
+    private static string Hash(string secret) => "sha256:" + HexHash(secret);
 
     protected override IHost CreateHost(IHostBuilder builder)
     {
@@ -57,6 +89,8 @@ public sealed class GatewayFixture : WebApplicationFactory<Program>, IAsyncLifet
         {
             ["ReverseProxy:Clusters:ingestion:Destinations:d1:Address"] = _backendUrl,
             ["ReverseProxy:Clusters:identity:Destinations:d1:Address"] = _backendUrl,
+            ["Bifrost:Gateway:TokenSync:IdentityUrl"] = _backendUrl,
+            ["ConnectionStrings:eventbus"] = "amqp://unused", // replaced by the test harness
             ["Bifrost:Gateway:Providers:0:Id"] = ProviderId.ToString(),
             ["Bifrost:Gateway:Providers:0:Name"] = "A",
             ["Bifrost:Gateway:Providers:0:Token"] = Hash(ProviderToken),
@@ -66,6 +100,9 @@ public sealed class GatewayFixture : WebApplicationFactory<Program>, IAsyncLifet
             ["Bifrost:Gateway:Providers:2:Id"] = Guid.NewGuid().ToString(),
             ["Bifrost:Gateway:Providers:2:Name"] = "literal outside Development is refused",
             ["Bifrost:Gateway:Providers:2:Token"] = "a-literal-token",
+            ["Bifrost:Gateway:Providers:3:Id"] = RetiredProviderId.ToString(),
+            ["Bifrost:Gateway:Providers:3:Name"] = "R",
+            ["Bifrost:Gateway:Providers:3:Token"] = Hash(RetiredProviderToken),
             ["Bifrost:Gateway:AdminKeys:0:Name"] = "admin",
             ["Bifrost:Gateway:AdminKeys:0:Role"] = "Admin",
             ["Bifrost:Gateway:AdminKeys:0:Key"] = Hash(AdminKey),
@@ -73,8 +110,11 @@ public sealed class GatewayFixture : WebApplicationFactory<Program>, IAsyncLifet
             ["Bifrost:Gateway:AdminKeys:1:Role"] = "Viewer",
             ["Bifrost:Gateway:AdminKeys:1:Key"] = Hash(ViewerKey),
         }));
+        builder.ConfigureServices(services => services.AddMassTransitTestHarness());
         return base.CreateHost(builder);
     }
+
+    public ITestHarness Harness => Services.GetTestHarness();
 
     public HttpClient CreateClient(string? bearer)
     {

@@ -13,6 +13,11 @@ namespace Bifrost.Identity.FunctionalTests;
 /// <summary>Identity in-process on a real PostgreSQL database, consuming from MassTransit's in-memory test harness.</summary>
 public sealed class IdentityApiFixture : WebApplicationFactory<Program>, IAsyncLifetime
 {
+    public const string PublicBaseUrl = "https://bifrost.contoso.test";
+    public static readonly Guid SeededProviderId = Guid.Parse("5eed0000-0000-4000-8000-000000000001");
+    public static readonly string SeededToken = $"seeded-{Guid.NewGuid():N}";
+    private static readonly string SeededTokenVariable = $"BIFROST_TEST_SEEDED_TOKEN_{Guid.NewGuid():N}";
+
     private PostgresDatabase? _database;
 
     public async ValueTask InitializeAsync() => _database = await PostgresDatabase.CreateAsync();
@@ -24,7 +29,13 @@ public sealed class IdentityApiFixture : WebApplicationFactory<Program>, IAsyncL
             ["ConnectionStrings:identitydb"] = _database!.ConnectionString,
             ["ConnectionStrings:eventbus"] = "amqp://unused", // replaced by the test harness
             ["Bifrost:Database:MigrateOnStartup"] = "true",
+            ["Bifrost:PublicBaseUrl"] = PublicBaseUrl + "/",
+            ["Bifrost:Providers:Seed:0:Id"] = SeededProviderId.ToString(),
+            ["Bifrost:Providers:Seed:0:Name"] = "Seeded Entra",
+            ["Bifrost:Providers:Seed:0:Kind"] = "entra",
+            ["Bifrost:Providers:Seed:0:ScimToken"] = $"env.{SeededTokenVariable}",
         }));
+        Environment.SetEnvironmentVariable(SeededTokenVariable, SeededToken);
         builder.ConfigureServices(services =>
         {
             services.AddMassTransitTestHarness();

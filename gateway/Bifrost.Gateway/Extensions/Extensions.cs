@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using Bifrost.Gateway.Messaging;
+using Bifrost.Messaging;
+using MassTransit;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Yarp.ReverseProxy.Transforms;
@@ -24,11 +27,33 @@ internal static class Extensions
         return app;
     }
 
+    /// <summary>
+    /// Provider tokens from identity: MassTransit with this replica's own event queue (no outbox or inbox: the gateway
+    /// has no database), then the start-up snapshot, registered after the bus so the queue is bound first.
+    /// </summary>
+    private static void AddProviderTokenSync(this IHostApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection("Bifrost:Gateway:TokenSync");
+        builder.Services.AddOptions<ProviderTokenSyncOptions>().Bind(section);
+        if (!section.GetValue("Enabled", true))
+        {
+            return;
+        }
+
+        builder.AddMessaging(bus => bus.AddConsumer<ProvisioningTokenConsumer>(typeof(ProvisioningTokenConsumerDefinition)));
+        builder.Services.AddHttpClient(ProviderTokenSync.HttpClientName);
+        builder.Services.AddSingleton<ProviderTokenSync>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ProviderTokenSync>());
+        builder.Services.AddReceiveEndpointObserver(sp => sp.GetRequiredService<ProviderTokenSync>());
+        builder.Services.AddHealthChecks().AddCheck<ProviderTokenSync>("provider-tokens");
+    }
+
     public static void AddGateway(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<GatewayAuthOptions>().BindConfiguration("Bifrost:Gateway");
         builder.Services.AddSingleton<CredentialStore>();
         builder.Services.AddHostedService<ConfiguredCredentialsLoader>();
+        builder.AddProviderTokenSync();
 
         builder.Services.AddAuthentication(BifrostSchemes.ByPath)
             .AddPolicyScheme(BifrostSchemes.ByPath, "SCIM token on /scim, admin key elsewhere", options =>

@@ -13,5 +13,11 @@ internal static class Extensions
 
         builder.AddMessaging(bus => bus.AddConsumer<ScimUserEventsConsumer>(typeof(ScimUserEventsConsumerDefinition)));
         builder.AddOutboxRelay<IdentityDbContext>();
+
+        builder.Services.AddOptions<PublicEndpointOptions>().BindConfiguration("Bifrost");
+        builder.Services.AddOptions<ProviderSeedOptions>().BindConfiguration("Bifrost:Providers");
+        builder.Services.AddScoped<ProvisioningTokens>();
+        // After the migrator (hosted services start in registration order): the seed needs the tables.
+        builder.Services.AddHostedService<ProviderSeeder>();
     }
 }

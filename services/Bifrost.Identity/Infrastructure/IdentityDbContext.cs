@@ -13,6 +13,10 @@ public sealed class IdentityDbContext(DbContextOptions<IdentityDbContext> option
 
     public DbSet<GovernanceUser> Users => Set<GovernanceUser>();
 
+    public DbSet<IdentityProvider> Providers => Set<IdentityProvider>();
+
+    public DbSet<ProvisioningToken> ProvisioningTokens => Set<ProvisioningToken>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.HasDefaultSchema(Schema);
