@@ -66,7 +66,9 @@ public sealed class ScimUserEventsConsumer(IdentityDbContext db, TimeProvider ti
 
     private async Task<GovernanceUser> FindOrAddAsync(Guid providerId, Guid userId, CancellationToken cancellationToken)
     {
-        var user = await db.Users.SingleOrDefaultAsync(u => u.Id == userId, cancellationToken);
+        // Locked for this transaction: two events for one user applied concurrently must not both pass the version
+        // check against the same old row (the later commit could carry the older version).
+        var user = await db.Users.FromSql($"SELECT * FROM identity.users WHERE id = {userId} FOR UPDATE").SingleOrDefaultAsync(cancellationToken);
         if (user is not null)
         {
             return user;

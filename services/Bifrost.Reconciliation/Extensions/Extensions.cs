@@ -1,4 +1,5 @@
 using Bifrost.Messaging;
+using Bifrost.Reconciliation.Graph;
 
 namespace Bifrost.Reconciliation.Extensions;
 
@@ -12,5 +13,8 @@ internal static class Extensions
 
         builder.AddMessaging();
         builder.AddOutboxRelay<ReconciliationDbContext>();
+
+        builder.Services.AddHttpClient(nameof(GraphClients));
+        builder.Services.AddSingleton<GraphClients>();
     }
 }
