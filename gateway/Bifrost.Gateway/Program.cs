@@ -6,7 +6,9 @@ builder.AddGateway();
 var app = builder.Build();
 
 app.UseTraceIdHeader();
+app.UseGatewayLimits();
 app.UseAuthentication();
+app.UseRateLimiter();
 app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapReverseProxy();

@@ -7,6 +7,6 @@ var app = builder.Build();
 
 app.UseScimErrors();
 app.MapDefaultEndpoints();
-app.MapScimUsersApi();
+app.MapScimApi();
 
 app.Run();

@@ -35,6 +35,14 @@ public sealed class GatewayFixture : WebApplicationFactory<Program>, IAsyncLifet
     public const string RetiredProviderToken = "tok-R_0123456789abcdefghijklmnopqrstuvwxyzAB";
     public static readonly Guid RetiredProviderId = Guid.Parse("eeeeeeee-5555-4000-8000-000000000005");
 
+    /// <summary>A provider used only by the rate-limit test, so exhausting its bucket disturbs nobody.</summary>
+    public const string BusyProviderToken = "tok-L_0123456789abcdefghijklmnopqrstuvwxyzAB";
+    public static readonly Guid BusyProviderId = Guid.Parse("ffffffff-6666-4000-8000-000000000006");
+
+    /// <summary>Limits of this fixture: a token may send <see cref="Burst"/> requests at once, then 50/s.</summary>
+    public const int Burst = 50;
+    public const int MaxBodyBytes = 64 * 1024;
+
     /// <summary>How many times the gateway asked "identity" for its token snapshot.</summary>
     public int SnapshotRequests => _snapshotRequests;
 
@@ -103,6 +111,12 @@ public sealed class GatewayFixture : WebApplicationFactory<Program>, IAsyncLifet
             ["Bifrost:Gateway:Providers:3:Id"] = RetiredProviderId.ToString(),
             ["Bifrost:Gateway:Providers:3:Name"] = "R",
             ["Bifrost:Gateway:Providers:3:Token"] = Hash(RetiredProviderToken),
+            ["Bifrost:Gateway:Providers:4:Id"] = BusyProviderId.ToString(),
+            ["Bifrost:Gateway:Providers:4:Name"] = "L",
+            ["Bifrost:Gateway:Providers:4:Token"] = Hash(BusyProviderToken),
+            ["Bifrost:Gateway:Limits:PermitsPerSecond"] = "50",
+            ["Bifrost:Gateway:Limits:Burst"] = Burst.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Bifrost:Gateway:Limits:MaxRequestBodyBytes"] = MaxBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Bifrost:Gateway:AdminKeys:0:Name"] = "admin",
             ["Bifrost:Gateway:AdminKeys:0:Role"] = "Admin",
             ["Bifrost:Gateway:AdminKeys:0:Key"] = Hash(AdminKey),

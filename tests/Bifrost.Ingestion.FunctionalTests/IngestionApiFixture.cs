@@ -33,11 +33,21 @@ public sealed class IngestionApiFixture : WebApplicationFactory<Program>, IAsync
             ["Bifrost:Database:MigrateOnStartup"] = "true",
             ["Bifrost:Outbox:PollInterval"] = "00:00:00.100",
         }));
-        builder.ConfigureServices(services => services.AddMassTransitTestHarness());
+        builder.ConfigureServices(services =>
+        {
+            services.AddMassTransitTestHarness();
+            services.ConfigureDbContext<IngestionDbContext>(options => options.AddInterceptors(Commands));
+        });
         return base.CreateHost(builder);
     }
 
     public ITestHarness Harness => Services.GetTestHarness();
+
+    /// <summary>The SQL ingestion runs (for tests that check what is, or is not, read).</summary>
+    public CommandRecorder Commands { get; } = new();
+
+    /// <summary>The test database (for seeding and EXPLAIN).</summary>
+    public string ConnectionString => _database!.ConnectionString;
 
     /// <summary>A client as the gateway would call ingestion: the provider header set.</summary>
     public HttpClient CreateScimClient(Guid provider)

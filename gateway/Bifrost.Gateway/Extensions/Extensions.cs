@@ -54,6 +54,7 @@ internal static class Extensions
         builder.Services.AddSingleton<CredentialStore>();
         builder.Services.AddHostedService<ConfiguredCredentialsLoader>();
         builder.AddProviderTokenSync();
+        builder.AddGatewayLimits();
 
         builder.Services.AddAuthentication(BifrostSchemes.ByPath)
             .AddPolicyScheme(BifrostSchemes.ByPath, "SCIM token on /scim, admin key elsewhere", options =>

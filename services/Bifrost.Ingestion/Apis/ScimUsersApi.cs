@@ -1,69 +1,51 @@
-using System.Net;
-using Bifrost.Contracts.Scim;
-using Bifrost.Ingestion.Scim;
-using Bifrost.Messaging;
-using Microsoft.EntityFrameworkCore;
-using Npgsql;
+using Microsoft.Extensions.Options;
 
 namespace Bifrost.Ingestion.Apis;
 
+/// <summary>RFC 7644 §3 on <c>/scim/v2/Users</c>. The handlers are thin: <see cref="ScimUserService"/> does the work.</summary>
 internal static class ScimUsersApi
 {
+    private const string Resource = ScimUserMapping.Endpoint;
+
     public static RouteGroupBuilder MapScimUsersApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup($"{ScimHttpExtensions.BasePath}/{ScimUserMapping.Endpoint}").WithTags("SCIM Users");
+        var api = app.MapGroup($"{ScimHttpExtensions.BasePath}/{Resource}").WithTags("SCIM Users");
 
-        api.MapPost("/", CreateUserAsync).WithName("CreateScimUser").WithSummary("Create a user (RFC 7644 §3.3)");
-        api.MapGet("/{id}", GetUserAsync).WithName("GetScimUser").WithSummary("Read a user by id (RFC 7644 §3.4.1)");
+        api.MapGet("/", ListUsersAsync).WithName("ListScimUsers").WithSummary("Query users (RFC 7644 §3.4.2)").Scim(Resource, "list");
+        api.MapPost("/.search", SearchUsersAsync).WithName("SearchScimUsers").WithSummary("Query users with a SearchRequest (RFC 7644 §3.4.3)").Scim(Resource, "search");
+        api.MapPost("/", CreateUserAsync).WithName("CreateScimUser").WithSummary("Create a user (RFC 7644 §3.3)").Scim(Resource, "create");
+        api.MapGet("/{id}", GetUserAsync).WithName("GetScimUser").WithSummary("Read a user by id (RFC 7644 §3.4.1)").Scim(Resource, "get");
+        api.MapPut("/{id}", ReplaceUserAsync).WithName("ReplaceScimUser").WithSummary("Replace a user (RFC 7644 §3.5.1)").Scim(Resource, "replace");
+        api.MapPatch("/{id}", PatchUserAsync).WithName("PatchScimUser").WithSummary("Modify a user (RFC 7644 §3.5.2), Entra's dialect included").Scim(Resource, "patch");
+        api.MapDelete("/{id}", DeleteUserAsync).WithName("DeleteScimUser").WithSummary("Delete a user (RFC 7644 §3.6)").Scim(Resource, "delete");
 
         return api;
     }
 
-    public static async Task<ScimJsonResult> CreateUserAsync(HttpRequest request, ScimProvider provider, IngestionDbContext db, TimeProvider time, ILogger<ScimUser> logger, CancellationToken cancellationToken)
+    public static async Task<ScimJsonResult> ListUsersAsync(HttpRequest request, ScimProvider provider, ScimUserService users, IOptions<ScimOptions> options, CancellationToken cancellationToken)
     {
-        var body = await request.ReadScimObjectAsync(cancellationToken);
-        body.Remove("id");
-        body.Remove("meta");
-
-        var now = time.GetUtcNow();
-        var user = new ScimUser { Id = Guid.CreateVersion7(), ProviderId = provider.Id, Version = 1, CreatedAt = now, LastModifiedAt = now };
-        user.ApplyResource(body);
-
-        db.Users.Add(user);
-        db.AddOutboxMessage(new ScimUserProvisioned
-        {
-            ProviderId = provider.Id,
-            UserId = user.Id,
-            Version = user.Version,
-            OccurredAt = now,
-            User = user.ToSnapshot(),
-        }, time);
-
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
-        {
-            throw new ScimException(HttpStatusCode.Conflict, "A user with this userName already exists.", ScimErrorType.Uniqueness);
-        }
-
-        IngestionLog.UserCreated(logger, user.Id, provider.Id);
-        var location = request.ResourceLocation(ScimUserMapping.Endpoint, user.Id);
-        return new ScimJsonResult(StatusCodes.Status201Created, user.ToScim(location), location, user.ETag());
+        var query = ScimListRequest.FromQuery(request.Query, options.Value.MaxResults);
+        return new ScimJsonResult(StatusCodes.Status200OK, await users.ListAsync(provider.Id, query, ScimCall.BaseUrlOf(request), cancellationToken));
     }
 
-    public static async Task<ScimJsonResult> GetUserAsync(string id, HttpRequest request, ScimProvider provider, IngestionDbContext db, CancellationToken cancellationToken)
+    public static async Task<ScimJsonResult> SearchUsersAsync(HttpRequest request, ScimProvider provider, ScimUserService users, IOptions<ScimOptions> options, CancellationToken cancellationToken)
     {
-        var user = Guid.TryParse(id, out var userId)
-            ? await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.ProviderId == provider.Id && u.Id == userId, cancellationToken)
-            : null;
-        if (user is null)
-        {
-            throw new ScimException(HttpStatusCode.NotFound, $"User {id} not found.");
-        }
-
-        var location = request.ResourceLocation(ScimUserMapping.Endpoint, user.Id);
-        return new ScimJsonResult(StatusCodes.Status200OK, user.ToScim(location), etag: user.ETag());
+        var query = ScimListRequest.FromSearchRequest(await request.ReadScimObjectAsync(cancellationToken), options.Value.MaxResults);
+        return new ScimJsonResult(StatusCodes.Status200OK, await users.ListAsync(provider.Id, query, ScimCall.BaseUrlOf(request), cancellationToken));
     }
+
+    public static async Task<ScimJsonResult> CreateUserAsync(HttpRequest request, ScimProvider provider, ScimUserService users, CancellationToken cancellationToken) =>
+        ScimJsonResult.From(await users.CreateAsync(provider.Id, await request.ReadScimObjectAsync(cancellationToken), ScimCall.From(request), cancellationToken));
+
+    public static async Task<ScimJsonResult> GetUserAsync(string id, HttpRequest request, ScimProvider provider, ScimUserService users, CancellationToken cancellationToken) =>
+        ScimJsonResult.From(await users.GetAsync(provider.Id, id, ScimCall.From(request), cancellationToken));
+
+    public static async Task<ScimJsonResult> ReplaceUserAsync(string id, HttpRequest request, ScimProvider provider, ScimUserService users, CancellationToken cancellationToken) =>
+        ScimJsonResult.From(await users.ReplaceAsync(provider.Id, id, await request.ReadScimObjectAsync(cancellationToken), ScimCall.From(request), cancellationToken));
+
+    public static async Task<ScimJsonResult> PatchUserAsync(string id, HttpRequest request, ScimProvider provider, ScimUserService users, CancellationToken cancellationToken) =>
+        ScimJsonResult.From(await users.PatchAsync(provider.Id, id, await request.ReadScimObjectAsync(cancellationToken), ScimCall.From(request), cancellationToken));
+
+    public static async Task<ScimJsonResult> DeleteUserAsync(string id, HttpRequest request, ScimProvider provider, ScimUserService users, CancellationToken cancellationToken) =>
+        ScimJsonResult.From(await users.DeleteAsync(provider.Id, id, ScimCall.From(request), cancellationToken));
 }

@@ -22,5 +22,11 @@ internal static class Extensions
             options.KnownProxies.Clear();
         });
         builder.Services.AddSingleton<IngestionMetrics>();
+        builder.Services.AddOptions<ScimOptions>().BindConfiguration(ScimOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddScoped<ScimUserQueries>();
+        builder.Services.AddScoped<ScimGroupQueries>();
+        builder.Services.AddScoped<ScimUserService>();
+        builder.Services.AddScoped<ScimGroupService>();
+        builder.Services.AddScoped<ScimBulkProcessor>();
     }
 }

@@ -1,5 +1,6 @@
 namespace Bifrost.Ingestion.Extensions;
 
+/// <summary>Ingestion log entries: ids and counts only, never names or e-mail addresses.</summary>
 internal static partial class IngestionLog
 {
     [LoggerMessage(EventId = 2001, EventName = "ScimUnhandledError", Level = LogLevel.Error,
@@ -9,4 +10,28 @@ internal static partial class IngestionLog
     [LoggerMessage(EventId = 2002, EventName = "ScimUserCreated", Level = LogLevel.Debug,
         Message = "User {UserId} created for provider {ProviderId}")]
     public static partial void UserCreated(ILogger logger, Guid userId, Guid providerId);
+
+    [LoggerMessage(EventId = 2003, EventName = "ScimUserUpdated", Level = LogLevel.Debug,
+        Message = "User {UserId} of provider {ProviderId} updated to version {Version}")]
+    public static partial void UserUpdated(ILogger logger, Guid userId, Guid providerId, long version);
+
+    [LoggerMessage(EventId = 2004, EventName = "ScimUserDeleted", Level = LogLevel.Debug,
+        Message = "User {UserId} of provider {ProviderId} deleted; removed from {GroupCount} groups")]
+    public static partial void UserDeleted(ILogger logger, Guid userId, Guid providerId, int groupCount);
+
+    [LoggerMessage(EventId = 2005, EventName = "ScimCreateReplayed", Level = LogLevel.Information,
+        Message = "{ResourceType} {ResourceId} of provider {ProviderId}: a create identical to the stored resource was answered with it (client retry)")]
+    public static partial void CreateReplayed(ILogger logger, string resourceType, Guid resourceId, Guid providerId);
+
+    [LoggerMessage(EventId = 2006, EventName = "ScimGroupCreated", Level = LogLevel.Debug,
+        Message = "Group {GroupId} created for provider {ProviderId} with {MemberCount} members")]
+    public static partial void GroupCreated(ILogger logger, Guid groupId, Guid providerId, int memberCount);
+
+    [LoggerMessage(EventId = 2007, EventName = "ScimGroupUpdated", Level = LogLevel.Debug,
+        Message = "Group {GroupId} of provider {ProviderId} updated to version {Version}: {Added} members added, {Removed} removed")]
+    public static partial void GroupUpdated(ILogger logger, Guid groupId, Guid providerId, long version, int added, int removed);
+
+    [LoggerMessage(EventId = 2008, EventName = "ScimGroupDeleted", Level = LogLevel.Debug,
+        Message = "Group {GroupId} of provider {ProviderId} deleted; removed from {ParentCount} parent groups")]
+    public static partial void GroupDeleted(ILogger logger, Guid groupId, Guid providerId, int parentCount);
 }

@@ -12,6 +12,8 @@ public sealed class IngestionDbContext(DbContextOptions<IngestionDbContext> opti
     public const string Schema = "ingestion";
 
     public DbSet<ScimUser> Users => Set<ScimUser>();
+    public DbSet<ScimGroup> Groups => Set<ScimGroup>();
+    public DbSet<ScimGroupMember> GroupMembers => Set<ScimGroupMember>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -3,8 +3,9 @@ using System.Text.Json.Nodes;
 namespace Bifrost.Ingestion.Model;
 
 /// <summary>
-/// A SCIM User as a provider sent it. <see cref="Resource"/> is the whole resource (every attribute, custom extensions
-/// included, without <c>id</c> and <c>meta</c>); the other columns are the attributes Entra matches on, kept for indexes.
+/// A SCIM User as a provider sent it. <see cref="Resource"/> is the whole normalised resource (every attribute, custom
+/// extensions included, without <c>id</c>, <c>meta</c> and <c>groups</c>); the other columns are the attributes clients
+/// filter on, kept for indexes.
 /// </summary>
 public sealed class ScimUser
 {
@@ -18,8 +19,17 @@ public sealed class ScimUser
     public string? ExternalId { get; set; }
     public string? DisplayName { get; set; }
 
+    /// <summary><see cref="DisplayName"/> lower-cased (displayName is compared case-insensitively).</summary>
+    public string? DisplayNameKey { get; set; }
+
     /// <summary>The work e-mail value (else the primary, else the first), lower-cased for matching.</summary>
     public string? EmailKey { get; set; }
+
+    /// <summary>
+    /// Every e-mail value of the user, lower-cased and distinct (GIN-indexed): e-mail filters find their candidates here
+    /// whatever the type, then the evaluator confirms the type. Users with proxy addresses have several.
+    /// </summary>
+    public string[] EmailKeys { get; set; } = [];
 
     public bool Active { get; set; }
     public JsonObject Resource { get; set; } = [];

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Bifrost.Contracts.Scim;
@@ -11,37 +10,51 @@ internal static class ScimUserMapping
     public const string ResourceType = "User";
     public const string Endpoint = "Users";
 
+    /// <summary>
+    /// Completes a normalised resource for storage: a user without <c>active</c> is active, and says so, so that the
+    /// <c>active</c> column, filters evaluated in SQL and filters evaluated on the resource always agree.
+    /// </summary>
+    public static JsonObject PrepareForStorage(JsonObject resource)
+    {
+        if (resource["active"] is not JsonValue)
+        {
+            resource["active"] = true;
+        }
+
+        return resource;
+    }
+
     /// <summary>Copies the indexed columns from the (already normalised) resource.</summary>
     public static void ApplyResource(this ScimUser user, JsonObject resource)
     {
-        var userName = resource["userName"]?.GetValue<string>()
-            ?? throw ScimException.BadRequest(ScimErrorType.InvalidValue, "userName is required.");
+        var userName = resource["userName"] is JsonValue value && value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : null;
+        if (string.IsNullOrEmpty(userName))
+        {
+            throw ScimException.BadRequest(ScimErrorType.InvalidValue, "userName is required.");
+        }
+
         user.Resource = resource;
         user.UserName = userName;
-        user.UserNameKey = userName.ToLowerInvariant();
-        user.ExternalId = StringOf(resource["externalId"]);
-        user.DisplayName = StringOf(resource["displayName"]);
-        user.EmailKey = WorkEmail(resource)?.ToLowerInvariant();
-        user.Active = resource["active"] is not JsonValue active || !active.TryGetValue<bool>(out var isActive) || isActive;
+        user.UserNameKey = ScimKeys.Fold(userName);
+        user.ExternalId = ScimKeys.Text(resource["externalId"]);
+        user.DisplayName = ScimKeys.Text(resource["displayName"]);
+        user.DisplayNameKey = user.DisplayName is null ? null : ScimKeys.Fold(user.DisplayName);
+        var email = ScimResource.GetWorkEmail(resource);
+        user.EmailKey = email is null ? null : ScimKeys.Fold(email);
+        user.EmailKeys = resource["emails"] is JsonArray emails
+            ? [.. emails
+                .Select(e => e is JsonObject element ? ScimKeys.Text(element["value"]) : null)
+                .Where(v => !string.IsNullOrEmpty(v))
+                .Select(v => ScimKeys.Fold(v!))
+                .Distinct(StringComparer.Ordinal)]
+            : [];
+        user.Active = resource["active"] is not JsonValue active || ScimKeys.Boolean(active) != false;
     }
 
-    public static string ETag(this ScimUser user) => $"W/\"{user.Version.ToString(CultureInfo.InvariantCulture)}\"";
+    public static string ETag(this ScimUser user) => ScimETag.Format(user.Version);
 
-    public static JsonObject ToScim(this ScimUser user, string location)
-    {
-        var result = (JsonObject)user.Resource.DeepClone();
-        result["id"] = user.Id.ToString();
-        result["schemas"] ??= new JsonArray(ScimConstants.UserSchema);
-        result["meta"] = new JsonObject
-        {
-            ["resourceType"] = ResourceType,
-            ["created"] = user.CreatedAt.ToString("O", CultureInfo.InvariantCulture),
-            ["lastModified"] = user.LastModifiedAt.ToString("O", CultureInfo.InvariantCulture),
-            ["location"] = location,
-            ["version"] = user.ETag(),
-        };
-        return result;
-    }
+    public static JsonObject ToScim(this ScimUser user, string location) =>
+        ScimResourceJson.Build(user.Resource, clone: true, ScimConstants.UserSchema, user.Id, ResourceType, user.CreatedAt, user.LastModifiedAt, user.Version, location);
 
     public static ScimUserSnapshot ToSnapshot(this ScimUser user)
     {
@@ -52,25 +65,10 @@ internal static class ScimUserMapping
             UserName = user.UserName,
             ExternalId = user.ExternalId,
             DisplayName = user.DisplayName,
-            Email = WorkEmail(user.Resource),
+            Email = ScimResource.GetWorkEmail(user.Resource),
             Active = user.Active,
             Attributes = attributes,
         };
-    }
-
-    /// <summary>emails[type eq "work"].value, else the primary e-mail, else the first.</summary>
-    public static string? WorkEmail(JsonObject resource)
-    {
-        if (resource["emails"] is not JsonArray emails)
-        {
-            return null;
-        }
-
-        var all = emails.OfType<JsonObject>().ToList();
-        var chosen = all.FirstOrDefault(e => string.Equals(StringOf(e["type"]), "work", StringComparison.OrdinalIgnoreCase))
-            ?? all.FirstOrDefault(e => e["primary"] is JsonValue p && p.TryGetValue<bool>(out var primary) && primary)
-            ?? all.FirstOrDefault();
-        return chosen is null ? null : StringOf(chosen["value"]);
     }
 
     /// <summary>
@@ -95,27 +93,16 @@ internal static class ScimUserMapping
                 case JsonObject child when isExtensionRoot:
                     Flatten(child, key, inExtension: true, into);
                     break;
-                case JsonObject reference when inExtension && StringOf(reference["value"]) is { } id:
+                case JsonObject reference when inExtension && ScimKeys.Text(reference["value"]) is { } id:
                     into[name] = id; // manager: the referenced user's id
                     break;
                 case JsonObject child:
                     Flatten(child, name, inExtension: false, into);
                     break;
-                case JsonValue scalar when StringOf(scalar) is { } text:
+                case JsonValue scalar when ScimKeys.Text(scalar) is { } text:
                     into[name] = text;
                     break;
             }
         }
     }
-
-    private static string? StringOf(JsonNode? node) => node is JsonValue value
-        ? value.GetValueKind() switch
-        {
-            JsonValueKind.String => value.GetValue<string>(),
-            JsonValueKind.True => "true",
-            JsonValueKind.False => "false",
-            JsonValueKind.Number => value.ToJsonString(),
-            _ => null,
-        }
-        : null;
 }

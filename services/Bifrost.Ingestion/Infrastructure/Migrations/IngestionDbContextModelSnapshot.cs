@@ -24,6 +24,88 @@ namespace Bifrost.Ingestion.Infrastructure.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Bifrost.Ingestion.Model.ScimGroup", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("DisplayName")
+                        .IsRequired()
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("display_name");
+
+                    b.Property<string>("DisplayNameKey")
+                        .IsRequired()
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("display_name_key");
+
+                    b.Property<string>("ExternalId")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("external_id");
+
+                    b.Property<DateTimeOffset>("LastModifiedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_modified_at");
+
+                    b.Property<Guid>("ProviderId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("provider_id");
+
+                    b.Property<JsonObject>("Resource")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("resource");
+
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("bigint")
+                        .HasColumnName("version");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ProviderId", "DisplayNameKey")
+                        .IsUnique();
+
+                    b.HasIndex("ProviderId", "ExternalId");
+
+                    b.ToTable("scim_groups", "ingestion");
+                });
+
+            modelBuilder.Entity("Bifrost.Ingestion.Model.ScimGroupMember", b =>
+                {
+                    b.Property<Guid>("GroupId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("group_id");
+
+                    b.Property<Guid>("MemberId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("member_id");
+
+                    b.Property<string>("MemberType")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasColumnName("member_type");
+
+                    b.Property<Guid>("ProviderId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("provider_id");
+
+                    b.HasKey("GroupId", "MemberId");
+
+                    b.HasIndex("ProviderId", "MemberId");
+
+                    b.ToTable("scim_group_members", "ingestion");
+                });
+
             modelBuilder.Entity("Bifrost.Ingestion.Model.ScimUser", b =>
                 {
                     b.Property<Guid>("Id")
@@ -43,10 +125,22 @@ namespace Bifrost.Ingestion.Infrastructure.Migrations
                         .HasColumnType("character varying(1024)")
                         .HasColumnName("display_name");
 
+                    b.Property<string>("DisplayNameKey")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("display_name_key");
+
                     b.Property<string>("EmailKey")
                         .HasMaxLength(1024)
                         .HasColumnType("character varying(1024)")
                         .HasColumnName("email_key");
+
+                    b.PrimitiveCollection<string[]>("EmailKeys")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("text[]")
+                        .HasColumnName("email_keys")
+                        .HasDefaultValueSql("'{}'::text[]");
 
                     b.Property<string>("ExternalId")
                         .HasMaxLength(1024)
@@ -79,12 +173,17 @@ namespace Bifrost.Ingestion.Infrastructure.Migrations
                         .HasColumnName("user_name_key");
 
                     b.Property<long>("Version")
+                        .IsConcurrencyToken()
                         .HasColumnType("bigint")
                         .HasColumnName("version");
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ProviderId", "DisplayName");
+                    b.HasIndex("EmailKeys");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("EmailKeys"), "gin");
+
+                    b.HasIndex("ProviderId", "DisplayNameKey");
 
                     b.HasIndex("ProviderId", "EmailKey");
 
@@ -153,6 +252,15 @@ namespace Bifrost.Ingestion.Infrastructure.Migrations
                         .HasFilter("parked_at IS NULL");
 
                     b.ToTable("outbox_messages", "ingestion");
+                });
+
+            modelBuilder.Entity("Bifrost.Ingestion.Model.ScimGroupMember", b =>
+                {
+                    b.HasOne("Bifrost.Ingestion.Model.ScimGroup", null)
+                        .WithMany()
+                        .HasForeignKey("GroupId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 #pragma warning restore 612, 618
         }

@@ -1,0 +1,128 @@
+using System.Linq.Expressions;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Bifrost.Ingestion.Services;
+
+/// <summary>Reads of users: by id and by userName through compiled queries (the hot paths), everything else through the engine.</summary>
+internal sealed class ScimUserQueries(IngestionDbContext db, IOptions<ScimOptions> options) : ScimQueryEngine<ScimUser>(db, options.Value)
+{
+    // The hot paths (Entra reads users by id and matches them by userName) are compiled queries that also bring the
+    // user's groups in the same round trip.
+    private static readonly Func<IngestionDbContext, Guid, Guid, Task<ScimUserRead?>> s_byId = EF.CompileAsyncQuery(
+        (IngestionDbContext db, Guid provider, Guid id) => db.Users.AsNoTracking()
+            .Where(u => u.ProviderId == provider && u.Id == id)
+            .Select(u => new ScimUserRead(
+                new ScimRow(u.Id, u.Resource, u.Version, u.CreatedAt, u.LastModifiedAt),
+                db.GroupMembers.Where(m => m.ProviderId == provider && m.MemberId == u.Id)
+                    .Join(db.Groups, m => m.GroupId, g => g.Id, (m, g) => new ScimGroupRef(g.Id, g.DisplayName))
+                    .ToList()))
+            .FirstOrDefault());
+
+    private static readonly Func<IngestionDbContext, Guid, string, IAsyncEnumerable<ScimUserRead>> s_byUserName = EF.CompileAsyncQuery(
+        (IngestionDbContext db, Guid provider, string userNameKey) => db.Users.AsNoTracking()
+            .Where(u => u.ProviderId == provider && u.UserNameKey == userNameKey)
+            .Select(u => new ScimUserRead(
+                new ScimRow(u.Id, u.Resource, u.Version, u.CreatedAt, u.LastModifiedAt),
+                db.GroupMembers.Where(m => m.ProviderId == provider && m.MemberId == u.Id)
+                    .Join(db.Groups, m => m.GroupId, g => g.Id, (m, g) => new ScimGroupRef(g.Id, g.DisplayName))
+                    .ToList())));
+
+    public override ScimSchema Schema => ScimSchemas.User;
+
+    public override string Endpoint => ScimUserMapping.Endpoint;
+
+    public override string ResourceType => ScimUserMapping.ResourceType;
+
+    public override string RelationAttribute => "groups";
+
+    protected override IQueryable<ScimUser> Scope(Guid provider) => Db.Users.AsNoTracking().Where(u => u.ProviderId == provider);
+
+    protected override ScimFilterTranslator<ScimUser> CreateTranslator(Guid provider) => new ScimUserFilterTranslator(Db, provider);
+
+    protected override Expression<Func<ScimUser, ScimRow>> Projection { get; } =
+        u => new ScimRow(u.Id, u.Resource, u.Version, u.CreatedAt, u.LastModifiedAt);
+
+    protected override Expression<Func<ScimUser, Guid>> IdOf { get; } = u => u.Id;
+
+    protected override IOrderedQueryable<ScimUser> DefaultOrder(IQueryable<ScimUser> query) => query.OrderBy(u => u.UserNameKey);
+
+    protected override IOrderedQueryable<ScimUser>? ColumnOrder(IQueryable<ScimUser> query, ScimAttributePath sortBy, bool descending)
+    {
+        if (sortBy.SchemaUri is not null && !sortBy.SchemaUri.Equals(ScimConstants.UserSchema, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var name = sortBy.SubAttributeName is null ? sortBy.AttributeName.ToLowerInvariant() : $"{sortBy.AttributeName}.{sortBy.SubAttributeName}".ToLowerInvariant();
+        return name switch
+        {
+            "username" => Order(query, u => u.UserNameKey, descending),
+            "externalid" => Order(query, u => u.ExternalId, descending).ThenBy(u => u.Id),
+            "displayname" => Order(query, u => u.DisplayNameKey, descending).ThenBy(u => u.Id),
+            "id" => Order(query, u => u.Id, descending),
+            "active" => Order(query, u => u.Active, descending).ThenBy(u => u.Id),
+            "meta.created" => Order(query, u => u.CreatedAt, descending).ThenBy(u => u.Id),
+            "meta.lastmodified" => Order(query, u => u.LastModifiedAt, descending).ThenBy(u => u.Id),
+            _ => null, // sorted in memory by the resource's value
+        };
+    }
+
+    private static IOrderedQueryable<ScimUser> Order<TKey>(IQueryable<ScimUser> query, Expression<Func<ScimUser, TKey>> key, bool descending) =>
+        descending ? query.OrderByDescending(key) : query.OrderBy(key);
+
+    /// <summary>The user with this id, with its groups.</summary>
+    public Task<ScimUserRead?> FindAsync(Guid provider, Guid id, CancellationToken cancellationToken) => s_byId(Db, provider, id);
+
+    /// <summary>The user with this userName (compared case-insensitively), with its groups, or none: the Entra matching query.</summary>
+    public async Task<List<ScimUserRead>> FindByUserNameAsync(Guid provider, string userName, CancellationToken cancellationToken)
+    {
+        var rows = new List<ScimUserRead>(1);
+        await foreach (var row in s_byUserName(Db, provider, ScimKeys.Fold(userName)).WithCancellation(cancellationToken))
+        {
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+
+    /// <summary>Sets the read-only <c>groups</c> attribute of a user resource (nothing when there are none).</summary>
+    public static void SetGroups(JsonObject resource, IEnumerable<ScimGroupRef> groups, string baseUrl)
+    {
+        var values = groups.OrderBy(g => g.DisplayName, StringComparer.Ordinal).Select(g => (JsonNode)new JsonObject
+        {
+            ["value"] = g.Id.ToString(),
+            ["$ref"] = $"{baseUrl}/{ScimGroupMapping.Endpoint}/{g.Id}",
+            ["display"] = g.DisplayName,
+            ["type"] = "direct",
+        }).ToArray();
+        if (values.Length > 0)
+        {
+            resource["groups"] = new JsonArray(values);
+        }
+    }
+
+    /// <summary>
+    /// Adds the read-only <c>groups</c> attribute (direct memberships, from the membership table) to user resources:
+    /// one query for all of them.
+    /// </summary>
+    public override async Task AddRelationsAsync(Guid provider, IReadOnlyList<(Guid Id, JsonObject Resource)> resources, string baseUrl, CancellationToken cancellationToken)
+    {
+        if (resources.Count == 0)
+        {
+            return;
+        }
+
+        var ids = resources.Select(r => r.Id).ToArray();
+        var memberships = await Db.GroupMembers.AsNoTracking()
+            .Where(m => m.ProviderId == provider && ids.Contains(m.MemberId))
+            .Join(Db.Groups, m => m.GroupId, g => g.Id, (m, g) => new { m.MemberId, Group = new ScimGroupRef(g.Id, g.DisplayName) })
+            .ToListAsync(cancellationToken);
+        var byUser = memberships.ToLookup(m => m.MemberId, m => m.Group);
+        foreach (var (id, resource) in resources)
+        {
+            SetGroups(resource, byUser[id], baseUrl);
+        }
+    }
+}

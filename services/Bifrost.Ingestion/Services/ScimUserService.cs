@@ -1,0 +1,264 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Bifrost.Contracts.Scim;
+using Bifrost.Messaging;
+using Microsoft.EntityFrameworkCore;
+
+namespace Bifrost.Ingestion.Services;
+
+/// <summary>
+/// SCIM Users for one provider: every query and write is scoped by the provider id, each write is one transaction
+/// that also queues its event in the outbox, and a write that changes nothing bumps nothing and publishes nothing.
+/// </summary>
+internal sealed class ScimUserService(IngestionDbContext db, ScimUserQueries queries, TimeProvider time, ILogger<ScimUserService> logger)
+{
+    private static readonly ScimSchema Schema = ScimSchemas.User;
+
+    public async Task<ScimResult> GetAsync(Guid provider, string id, ScimCall call, CancellationToken cancellationToken)
+    {
+        var read = ScimWrites.ParseId(id) is { } userId ? await queries.FindAsync(provider, userId, cancellationToken) : null;
+        if (read is null)
+        {
+            throw ScimWrites.NotFound(ScimUserMapping.ResourceType, id);
+        }
+
+        var version = read.Row.Version;
+        if (call.NotModified(version))
+        {
+            return new ScimResult(StatusCodes.Status304NotModified, ETag: ScimETag.Format(version));
+        }
+
+        return new ScimResult(StatusCodes.Status200OK, Render(read, call.Selection, call.BaseUrl), ETag: ScimETag.Format(version));
+    }
+
+    public async Task<JsonObject> ListAsync(Guid provider, ScimListRequest request, string baseUrl, CancellationToken cancellationToken)
+    {
+        if (request is { Filter: ScimComparisonFilter { Operator: ScimComparisonOperator.Eq, Value: string userName } filter, SortBy: null, StartIndex: 1, Count: > 0 }
+            && filter.Path is { ValueFilter: null, SubAttributeName: null } path
+            && path.AttributeName.Equals("userName", StringComparison.OrdinalIgnoreCase)
+            && (path.SchemaUri is null || path.SchemaUri.Equals(Schema.Id, StringComparison.OrdinalIgnoreCase)))
+        {
+            // Entra's matching query (and Test Connection): one compiled query on the unique index, groups included.
+            var matches = await queries.FindByUserNameAsync(provider, userName, cancellationToken);
+            return ScimListResponse.Create(matches.Select(m => Render(m, request.Selection, baseUrl)), matches.Count, request.StartIndex);
+        }
+
+        var page = await queries.ListAsync(provider, request, cancellationToken);
+        var resources = await RenderAsync(provider, page.Rows, request.Selection, baseUrl, cancellationToken);
+        return ScimListResponse.Create(resources, page.TotalResults, request.StartIndex);
+    }
+
+    /// <summary>
+    /// POST /Users. A userName already taken (case-insensitively) is 409 <c>uniqueness</c>, unless the stored user is
+    /// identical to the request: then the request is a client retry (Entra re-sends a create that timed out) and is
+    /// answered 201 with the stored user, without a second row, version or event.
+    /// </summary>
+    public async Task<ScimResult> CreateAsync(Guid provider, JsonObject body, ScimCall call, CancellationToken cancellationToken)
+    {
+        var resource = ScimUserMapping.PrepareForStorage(ScimResource.Normalize(body, Schema));
+        var now = time.Now();
+        var user = new ScimUser { Id = Guid.CreateVersion7(), ProviderId = provider, Version = 1, CreatedAt = now, LastModifiedAt = now };
+        user.ApplyResource(resource);
+
+        db.Users.Add(user);
+        db.AddOutboxMessage(new ScimUserProvisioned
+        {
+            ProviderId = provider,
+            UserId = user.Id,
+            Version = user.Version,
+            OccurredAt = now,
+            User = user.ToSnapshot(),
+        }, time);
+
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException ex) when (ScimWrites.IsUniqueViolation(ex))
+        {
+            db.ChangeTracker.Clear();
+            var existing = await queries.FindByUserNameAsync(provider, user.UserName, cancellationToken);
+            if (existing is [var stored] && JsonNode.DeepEquals(stored.Row.Resource, resource))
+            {
+                IngestionLog.CreateReplayed(logger, ScimUserMapping.ResourceType, stored.Row.Id, provider);
+                var location = call.Location(ScimUserMapping.Endpoint, stored.Row.Id);
+                return new ScimResult(StatusCodes.Status201Created, Render(stored, call.Selection, call.BaseUrl), location, ScimETag.Format(stored.Row.Version));
+            }
+
+            throw new ScimException(HttpStatusCode.Conflict, "A user with this userName already exists.", ScimErrorType.Uniqueness);
+        }
+
+        IngestionLog.UserCreated(logger, user.Id, provider);
+        var created = Select(queries.ToScim(ToRow(user), clone: true, call.BaseUrl), call.Selection);
+        return new ScimResult(StatusCodes.Status201Created, created, call.Location(ScimUserMapping.Endpoint, user.Id), user.ETag());
+    }
+
+    /// <summary>PUT /Users/{id}: the body replaces every client-writable attribute.</summary>
+    public async Task<ScimResult> ReplaceAsync(Guid provider, string id, JsonObject body, ScimCall call, CancellationToken cancellationToken)
+    {
+        var resource = ScimUserMapping.PrepareForStorage(ScimResource.Normalize(body, Schema));
+        var user = await db.InTransactionAsync(async token =>
+        {
+            var user = await LockAsync(provider, id, call, token);
+            await SaveChangeAsync(user, resource, token);
+            return user;
+        }, cancellationToken);
+        return await ResultAsync(provider, user, call, cancellationToken);
+    }
+
+    /// <summary>PATCH /Users/{id}: answers 200 with the resource. No operations, or operations that change nothing, are a no-op.</summary>
+    public async Task<ScimResult> PatchAsync(Guid provider, string id, JsonObject body, ScimCall call, CancellationToken cancellationToken)
+    {
+        var operations = ScimPatch.Parse(body);
+        var user = await db.InTransactionAsync(async token =>
+        {
+            var user = await LockAsync(provider, id, call, token);
+            if (operations.Count > 0)
+            {
+                var result = ScimPatch.Apply(user.Resource, operations, Schema);
+                if (result.ResourceChanged)
+                {
+                    await SaveChangeAsync(user, ScimUserMapping.PrepareForStorage(result.Resource), token);
+                }
+            }
+
+            return user;
+        }, cancellationToken);
+        return await ResultAsync(provider, user, call, cancellationToken);
+    }
+
+    /// <summary>
+    /// DELETE /Users/{id}: removes the user and its memberships. Each group it belonged to gets a new version and a
+    /// <see cref="ScimGroupMembersRemoved"/>; the user's <see cref="ScimUserDeleted"/> carries its last version + 1.
+    /// </summary>
+    public async Task<ScimResult> DeleteAsync(Guid provider, string id, ScimCall call, CancellationToken cancellationToken)
+    {
+        var groupCount = await db.InTransactionAsync(async token =>
+        {
+            var user = await LockAsync(provider, id, call, token);
+            var now = time.Now();
+
+            // Lock the user's groups (in id order, as every writer does) before touching their member rows.
+            var groups = await db.Groups.FromSql($"""
+                SELECT * FROM ingestion.scim_groups
+                WHERE provider_id = {provider}
+                  AND id IN (SELECT group_id FROM ingestion.scim_group_members WHERE provider_id = {provider} AND member_id = {user.Id})
+                ORDER BY id FOR UPDATE
+                """).ToListAsync(token);
+            await db.GroupMembers.Where(m => m.ProviderId == provider && m.MemberId == user.Id).ExecuteDeleteAsync(token);
+            foreach (var group in groups)
+            {
+                group.Version++;
+                group.LastModifiedAt = now;
+                db.AddOutboxMessage(new ScimGroupMembersRemoved
+                {
+                    ProviderId = provider,
+                    GroupId = group.Id,
+                    Version = group.Version,
+                    OccurredAt = now,
+                    MemberIds = [user.Id],
+                }, time);
+            }
+
+            db.Users.Remove(user);
+            db.AddOutboxMessage(new ScimUserDeleted { ProviderId = provider, UserId = user.Id, Version = user.Version + 1, OccurredAt = now }, time);
+            await db.SaveChangesAsync(token);
+            return groups.Count;
+        }, cancellationToken);
+
+        IngestionLog.UserDeleted(logger, Guid.Parse(id), provider, groupCount);
+        return ScimResult.NoContent();
+    }
+
+    /// <summary>Reads the user for update (row lock until commit) and checks <c>If-Match</c>.</summary>
+    private async Task<ScimUser> LockAsync(Guid provider, string id, ScimCall call, CancellationToken cancellationToken)
+    {
+        var userId = ScimWrites.ParseId(id) ?? throw ScimWrites.NotFound(ScimUserMapping.ResourceType, id);
+        var users = await db.Users
+            .FromSql($"SELECT * FROM ingestion.scim_users WHERE id = {userId} AND provider_id = {provider} FOR UPDATE")
+            .ToListAsync(cancellationToken);
+        var user = users.SingleOrDefault() ?? throw ScimWrites.NotFound(ScimUserMapping.ResourceType, id);
+        call.CheckIfMatch(user.Version);
+        return user;
+    }
+
+    /// <summary>Stores a new resource for a locked user unless it equals the current one; queues the matching event.</summary>
+    private async Task SaveChangeAsync(ScimUser user, JsonObject resource, CancellationToken cancellationToken)
+    {
+        if (JsonNode.DeepEquals(user.Resource, resource))
+        {
+            return;
+        }
+
+        var wasActive = user.Active;
+        var now = time.Now();
+        user.ApplyResource(resource);
+        user.Version++;
+        user.LastModifiedAt = now;
+        var snapshot = user.ToSnapshot();
+        if (wasActive && !user.Active)
+        {
+            db.AddOutboxMessage(new ScimUserDeactivated { ProviderId = user.ProviderId, UserId = user.Id, Version = user.Version, OccurredAt = now, User = snapshot }, time);
+        }
+        else if (!wasActive && user.Active)
+        {
+            db.AddOutboxMessage(new ScimUserReactivated { ProviderId = user.ProviderId, UserId = user.Id, Version = user.Version, OccurredAt = now, User = snapshot }, time);
+        }
+        else
+        {
+            db.AddOutboxMessage(new ScimUserUpdated { ProviderId = user.ProviderId, UserId = user.Id, Version = user.Version, OccurredAt = now, User = snapshot }, time);
+        }
+
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException ex) when (ScimWrites.IsUniqueViolation(ex))
+        {
+            throw new ScimException(HttpStatusCode.Conflict, "A user with this userName already exists.", ScimErrorType.Uniqueness);
+        }
+
+        IngestionLog.UserUpdated(logger, user.Id, user.ProviderId, user.Version);
+    }
+
+    private async Task<ScimResult> ResultAsync(Guid provider, ScimUser user, ScimCall call, CancellationToken cancellationToken) =>
+        new(StatusCodes.Status200OK, await RenderAsync(provider, ToRow(user), clone: true, call, cancellationToken), ETag: user.ETag());
+
+    private static ScimRow ToRow(ScimUser user) => new(user.Id, user.Resource, user.Version, user.CreatedAt, user.LastModifiedAt);
+
+    private JsonObject Render(ScimUserRead read, ScimAttributeSelection selection, string baseUrl)
+    {
+        var json = queries.ToScim(read.Row, clone: false, baseUrl);
+        if (selection.IsReturned("groups", Schema))
+        {
+            ScimUserQueries.SetGroups(json, read.Groups, baseUrl);
+        }
+
+        return Select(json, selection);
+    }
+
+    private async Task<JsonObject> RenderAsync(Guid provider, ScimRow row, bool clone, ScimCall call, CancellationToken cancellationToken)
+    {
+        var json = queries.ToScim(row, clone, call.BaseUrl);
+        if (call.Selection.IsReturned("groups", Schema))
+        {
+            await queries.AddRelationsAsync(provider, [(row.Id, json)], call.BaseUrl, cancellationToken);
+        }
+
+        return Select(json, call.Selection);
+    }
+
+    private async Task<List<JsonObject>> RenderAsync(Guid provider, IReadOnlyList<ScimRow> rows, ScimAttributeSelection selection, string baseUrl, CancellationToken cancellationToken)
+    {
+        var resources = rows.Select(r => (r.Id, Resource: queries.ToScim(r, clone: false, baseUrl))).ToList();
+        if (selection.IsReturned("groups", Schema))
+        {
+            await queries.AddRelationsAsync(provider, resources, baseUrl, cancellationToken);
+        }
+
+        return [.. resources.Select(r => Select(r.Resource, selection))];
+    }
+
+    private static JsonObject Select(JsonObject resource, ScimAttributeSelection selection) =>
+        ReferenceEquals(selection, ScimAttributeSelection.Default) ? resource : selection.Apply(resource, Schema);
+}
