@@ -190,8 +190,17 @@ public sealed class ScimAttributeSelectionTests
         Assert.True(JsonNode.DeepEquals(before, user));
     }
 
+    [Fact]
+    public void Parse_attribute_with_a_value_filter_selects_the_whole_attribute()
+    {
+        var user = User();
+        var projected = ScimAttributeSelection.Parse("emails[type eq \"work\"]", null).Apply(user, ScimSchemas.User);
+
+        Assert.True(JsonNode.DeepEquals(user["emails"], projected["emails"]));
+        Assert.Null(projected["name"]);
+    }
+
     [Theory]
-    [InlineData("emails[type eq \"work\"]", null)]
     [InlineData("user name", null)]
     [InlineData(null, "name..x")]
     [InlineData(null, "\"quoted\"")]

@@ -19,10 +19,6 @@ internal static partial class IngestionLog
         Message = "User {UserId} of provider {ProviderId} deleted; removed from {GroupCount} groups")]
     public static partial void UserDeleted(ILogger logger, Guid userId, Guid providerId, int groupCount);
 
-    [LoggerMessage(EventId = 2005, EventName = "ScimCreateReplayed", Level = LogLevel.Information,
-        Message = "{ResourceType} {ResourceId} of provider {ProviderId}: a create identical to the stored resource was answered with it (client retry)")]
-    public static partial void CreateReplayed(ILogger logger, string resourceType, Guid resourceId, Guid providerId);
-
     [LoggerMessage(EventId = 2006, EventName = "ScimGroupCreated", Level = LogLevel.Debug,
         Message = "Group {GroupId} created for provider {ProviderId} with {MemberCount} members")]
     public static partial void GroupCreated(ILogger logger, Guid groupId, Guid providerId, int memberCount);
@@ -34,4 +30,8 @@ internal static partial class IngestionLog
     [LoggerMessage(EventId = 2008, EventName = "ScimGroupDeleted", Level = LogLevel.Debug,
         Message = "Group {GroupId} of provider {ProviderId} deleted; removed from {ParentCount} parent groups")]
     public static partial void GroupDeleted(ILogger logger, Guid groupId, Guid providerId, int parentCount);
+
+    [LoggerMessage(EventId = 2020, EventName = "ScimUnknownMembersIgnored", Level = LogLevel.Information,
+        Message = "Group {GroupId}: {Count} member id(s) that are not users or groups of the provider were ignored")]
+    public static partial void UnknownMembersIgnored(ILogger logger, Guid groupId, int count);
 }

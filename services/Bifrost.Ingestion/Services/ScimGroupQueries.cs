@@ -57,7 +57,10 @@ internal sealed class ScimGroupQueries(IngestionDbContext db, IOptions<ScimOptio
 
     public Task<ScimRow?> FindAsync(Guid provider, Guid id, CancellationToken cancellationToken) => s_byId(Db, provider, id);
 
-    /// <summary>Adds <c>members</c> (value, $ref, type) to group resources: one query for all of them, ordered by member id.</summary>
+    /// <summary>
+    /// Adds <c>members</c> (value, $ref, type, display: the member's displayName, else its userName) to group resources:
+    /// one query for all of them, ordered by member id.
+    /// </summary>
     public override async Task AddRelationsAsync(Guid provider, IReadOnlyList<(Guid Id, JsonObject Resource)> resources, string baseUrl, CancellationToken cancellationToken)
     {
         if (resources.Count == 0)
@@ -66,10 +69,15 @@ internal sealed class ScimGroupQueries(IngestionDbContext db, IOptions<ScimOptio
         }
 
         var ids = resources.Select(r => r.Id).ToArray();
-        var members = await Db.GroupMembers.AsNoTracking()
-            .Where(m => ids.Contains(m.GroupId))
-            .OrderBy(m => m.GroupId).ThenBy(m => m.MemberId)
-            .Select(m => new { m.GroupId, m.MemberId, m.MemberType })
+        var members = await (
+                from m in Db.GroupMembers.AsNoTracking()
+                where ids.Contains(m.GroupId)
+                join u in Db.Users on m.MemberId equals u.Id into users
+                from u in users.DefaultIfEmpty()
+                join g in Db.Groups on m.MemberId equals g.Id into groups
+                from g in groups.DefaultIfEmpty()
+                orderby m.GroupId, m.MemberId
+                select new { m.GroupId, m.MemberId, m.MemberType, Display = u != null ? u.DisplayName ?? u.UserName : g != null ? g.DisplayName : null })
             .ToListAsync(cancellationToken);
         var byGroup = members.ToLookup(m => m.GroupId);
         foreach (var (id, resource) in resources)
@@ -79,6 +87,7 @@ internal sealed class ScimGroupQueries(IngestionDbContext db, IOptions<ScimOptio
                 ["value"] = m.MemberId.ToString(),
                 ["$ref"] = $"{baseUrl}/{(m.MemberType == ScimGroupMember.GroupType ? ScimGroupMapping.Endpoint : ScimUserMapping.Endpoint)}/{m.MemberId}",
                 ["type"] = m.MemberType,
+                ["display"] = m.Display,
             })]);
         }
     }

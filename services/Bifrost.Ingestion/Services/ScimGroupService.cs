@@ -11,7 +11,8 @@ namespace Bifrost.Ingestion.Services;
 /// SCIM Groups for one provider. Members live in <c>scim_group_members</c> and are changed with set-based SQL; a
 /// membership change bumps the group's version once per event batch, so versions strictly increase per group across
 /// <see cref="ScimGroupRenamed"/>, <see cref="ScimGroupMembersRemoved"/> and <see cref="ScimGroupMembersAdded"/>.
-/// Adding an id that is not a user or group of the provider is 400 <c>invalidValue</c> and nothing is applied.
+/// Member ids that are not users or groups of the provider (malformed, unknown, another provider's) are ignored: they
+/// never become members. Entra only sends ids it got from this server; Microsoft's validator sends junk and expects 204.
 /// </summary>
 internal sealed class ScimGroupService(IngestionDbContext db, ScimGroupQueries queries, TimeProvider time, IOptions<ScimOptions> options, ILogger<ScimGroupService> logger)
 {
@@ -46,15 +47,12 @@ internal sealed class ScimGroupService(IngestionDbContext db, ScimGroupQueries q
     }
 
     /// <summary>
-    /// POST /Groups. A displayName already taken (case-insensitively) is 409 <c>uniqueness</c>, unless the stored group
-    /// is identical to the request (same attributes and members): a client retry, answered 201 with the stored group.
+    /// POST /Groups. A displayName already taken (case-insensitively) is 409 <c>uniqueness</c>, a repeated create included.
     /// </summary>
     public async Task<ScimResult> CreateAsync(Guid provider, JsonObject body, ScimCall call, CancellationToken cancellationToken)
     {
         var resource = ScimResource.Normalize(body, Schema);
         var memberIds = ParseMemberIds(ScimResource.DetachMembers(resource));
-        var probe = new ScimGroup();
-        probe.ApplyResource(resource);
 
         ScimGroup group;
         try
@@ -87,17 +85,6 @@ internal sealed class ScimGroupService(IngestionDbContext db, ScimGroupQueries q
         }
         catch (DbUpdateException ex) when (ScimWrites.IsUniqueViolation(ex))
         {
-            db.ChangeTracker.Clear();
-            var existing = await db.Groups.AsNoTracking()
-                .Where(g => g.ProviderId == provider && g.DisplayNameKey == probe.DisplayNameKey)
-                .SingleOrDefaultAsync(cancellationToken);
-            if (existing is not null && JsonNode.DeepEquals(existing.Resource, resource) && await HasExactlyMembersAsync(existing.Id, memberIds, cancellationToken))
-            {
-                IngestionLog.CreateReplayed(logger, ScimGroupMapping.ResourceType, existing.Id, provider);
-                var location = call.Location(ScimGroupMapping.Endpoint, existing.Id);
-                return new ScimResult(StatusCodes.Status201Created, await RenderAsync(provider, existing.ToRow(), clone: false, call, cancellationToken), location, ScimETag.Format(existing.Version));
-            }
-
             throw new ScimException(HttpStatusCode.Conflict, "A group with this displayName already exists.", ScimErrorType.Uniqueness);
         }
 
@@ -268,8 +255,8 @@ internal sealed class ScimGroupService(IngestionDbContext db, ScimGroupQueries q
     /// <summary>
     /// Set-based member changes: delete (all but <paramref name="added"/> when <paramref name="removeAll"/>, else
     /// <paramref name="removed"/>), then insert <paramref name="added"/> ignoring existing members. Returns the ids
-    /// actually removed and added. Added ids must be users or groups of the provider (400 <c>invalidValue</c>
-    /// otherwise); they are share-locked while inserted, so a concurrent delete cannot leave a dangling member.
+    /// actually removed and added. Only ids of the provider's users and groups are added (others are ignored); they are
+    /// share-locked while inserted, so a concurrent delete cannot leave a dangling member.
     /// </summary>
     private async Task<(List<Guid> Removed, List<Guid> Added)> ApplyMembersAsync(ScimGroup group, bool removeAll, IReadOnlyCollection<Guid> added,
         IReadOnlyCollection<Guid> removed, CancellationToken cancellationToken)
@@ -283,16 +270,15 @@ internal sealed class ScimGroupService(IngestionDbContext db, ScimGroupQueries q
                 throw ScimException.BadRequest(ScimErrorType.InvalidValue, $"Group {group.Id} cannot be a member of itself.");
             }
 
-            var unknown = await db.Database.SqlQuery<Guid>($"""
+            var known = await db.Database.SqlQuery<Guid>($"""
                 SELECT x.id AS "Value" FROM unnest({addIds}) AS x(id)
-                WHERE NOT EXISTS (SELECT 1 FROM ingestion.scim_users u WHERE u.provider_id = {provider} AND u.id = x.id)
-                  AND NOT EXISTS (SELECT 1 FROM ingestion.scim_groups g WHERE g.provider_id = {provider} AND g.id = x.id)
-                LIMIT 10
+                WHERE EXISTS (SELECT 1 FROM ingestion.scim_users u WHERE u.provider_id = {provider} AND u.id = x.id)
+                   OR EXISTS (SELECT 1 FROM ingestion.scim_groups g WHERE g.provider_id = {provider} AND g.id = x.id)
                 """).ToListAsync(cancellationToken);
-            if (unknown.Count > 0)
+            if (known.Count < addIds.Length)
             {
-                throw ScimException.BadRequest(ScimErrorType.InvalidValue,
-                    $"Unknown member id(s): {string.Join(", ", unknown)}. Members must be users or groups of this provider; nothing was applied.");
+                IngestionLog.UnknownMembersIgnored(logger, group.Id, addIds.Length - known.Count);
+                addIds = [.. known];
             }
         }
 
@@ -339,24 +325,14 @@ internal sealed class ScimGroupService(IngestionDbContext db, ScimGroupQueries q
         return (removedIds, addedIds);
     }
 
-    private async Task<bool> HasExactlyMembersAsync(Guid groupId, IReadOnlyCollection<Guid> memberIds, CancellationToken cancellationToken)
-    {
-        var ids = memberIds.ToArray();
-        var count = await db.GroupMembers.CountAsync(m => m.GroupId == groupId, cancellationToken);
-        return count == ids.Length
-            && (ids.Length == 0 || await db.GroupMembers.CountAsync(m => m.GroupId == groupId && ids.Contains(m.MemberId), cancellationToken) == ids.Length);
-    }
-
-    /// <summary>Member ids to add: each must be an id this server issued (400 <c>invalidValue</c> naming the first that is not).</summary>
+    /// <summary>Member ids to add, distinct; values that are not ids this server could have issued are left out.</summary>
     private static List<Guid> ParseMemberIds(IEnumerable<string> values)
     {
         var ids = new List<Guid>();
         var seen = new HashSet<Guid>();
         foreach (var value in values)
         {
-            var id = ScimWrites.ParseId(value)
-                ?? throw ScimException.BadRequest(ScimErrorType.InvalidValue, $"Unknown member id '{value}': members must be users or groups of this provider; nothing was applied.");
-            if (seen.Add(id))
+            if (ScimWrites.ParseId(value) is { } id && seen.Add(id))
             {
                 ids.Add(id);
             }

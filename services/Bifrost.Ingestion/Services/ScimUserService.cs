@@ -49,9 +49,9 @@ internal sealed class ScimUserService(IngestionDbContext db, ScimUserQueries que
     }
 
     /// <summary>
-    /// POST /Users. A userName already taken (case-insensitively) is 409 <c>uniqueness</c>, unless the stored user is
-    /// identical to the request: then the request is a client retry (Entra re-sends a create that timed out) and is
-    /// answered 201 with the stored user, without a second row, version or event.
+    /// POST /Users. A userName already taken (case-insensitively) is 409 <c>uniqueness</c>, also when the request repeats
+    /// the stored user exactly: a create Entra re-sends after a timeout never makes a second user, and Entra matches the
+    /// existing one on its next cycle (as Okta's spec test and Microsoft's collection expect).
     /// </summary>
     public async Task<ScimResult> CreateAsync(Guid provider, JsonObject body, ScimCall call, CancellationToken cancellationToken)
     {
@@ -76,15 +76,6 @@ internal sealed class ScimUserService(IngestionDbContext db, ScimUserQueries que
         }
         catch (DbUpdateException ex) when (ScimWrites.IsUniqueViolation(ex))
         {
-            db.ChangeTracker.Clear();
-            var existing = await queries.FindByUserNameAsync(provider, user.UserName, cancellationToken);
-            if (existing is [var stored] && JsonNode.DeepEquals(stored.Row.Resource, resource))
-            {
-                IngestionLog.CreateReplayed(logger, ScimUserMapping.ResourceType, stored.Row.Id, provider);
-                var location = call.Location(ScimUserMapping.Endpoint, stored.Row.Id);
-                return new ScimResult(StatusCodes.Status201Created, Render(stored, call.Selection, call.BaseUrl), location, ScimETag.Format(stored.Row.Version));
-            }
-
             throw new ScimException(HttpStatusCode.Conflict, "A user with this userName already exists.", ScimErrorType.Uniqueness);
         }
 

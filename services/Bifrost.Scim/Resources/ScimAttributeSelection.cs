@@ -167,12 +167,10 @@ public sealed class ScimAttributeSelection
         var paths = new List<ScimAttributePath>();
         foreach (var item in (value ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
+            // RFC 7644 has no filters here, but Microsoft's SCIM test collection sends `emails[type eq "work"]` and
+            // expects 200: the filter is ignored and the whole attribute selected.
             var path = ScimFilterParser.ParsePath(item, ScimErrorType.InvalidSyntax);
-            if (path.ValueFilter is not null)
-            {
-                throw ScimException.BadRequest(ScimErrorType.InvalidSyntax, $"'{item}' is not an attribute name: filters are not allowed in attributes or excludedAttributes.");
-            }
-            paths.Add(path);
+            paths.Add(path.ValueFilter is null ? path : path with { ValueFilter = null });
         }
         return paths;
     }
