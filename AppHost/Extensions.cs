@@ -176,6 +176,12 @@ internal static class Extensions
                 gateway.WithDevelopmentCredentials(credentials);
             }
 
+            // Gateway limits set on the AppHost (e.g. --Bifrost:Gateway:Limits:PermitsPerSecond=5000 for a load test).
+            foreach (var limit in builder.Configuration.GetSection("Bifrost:Gateway:Limits").GetChildren())
+            {
+                gateway.WithEnvironment($"Bifrost__Gateway__Limits__{limit.Key}", limit.Value);
+            }
+
             gateways.Add(configure(gateway));
         }
 

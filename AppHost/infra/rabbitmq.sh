@@ -43,6 +43,18 @@ sleep 0.2
 "$server" &
 pid=$!
 
+# default_user only applies to a brand-new node: on a node that already has data, set this run's password.
+(
+  ctl=/usr/lib/rabbitmq/bin/rabbitmqctl
+  for _ in $(seq 1 120); do
+    "$ctl" -q -n "$RABBITMQ_NODENAME" await_startup --timeout 5 >/dev/null 2>&1 && break
+    sleep 1
+  done
+  "$ctl" -q -n "$RABBITMQ_NODENAME" change_password "$BIFROST_RABBIT_USER" "$BIFROST_RABBIT_PASSWORD" >/dev/null 2>&1 \
+    || { "$ctl" -q -n "$RABBITMQ_NODENAME" add_user "$BIFROST_RABBIT_USER" "$BIFROST_RABBIT_PASSWORD" >/dev/null 2>&1 \
+         && "$ctl" -q -n "$RABBITMQ_NODENAME" set_permissions -p / "$BIFROST_RABBIT_USER" ".*" ".*" ".*" >/dev/null 2>&1; }
+) &
+
 stop() {
   kill -TERM "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
