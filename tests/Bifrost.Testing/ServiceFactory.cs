@@ -25,15 +25,24 @@ public class ServiceFactory<TProgram, TDbContext>(string connectionName) : WebAp
 
     public virtual async ValueTask InitializeAsync() => _database = await PostgresDatabase.CreateAsync();
 
+    /// <summary>Settings a service's tests add to the common ones.</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string?>> Settings() => [];
+
     protected override IHost CreateHost(IHostBuilder builder)
     {
-        builder.ConfigureHostConfiguration(config => config.AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             [$"ConnectionStrings:{connectionName}"] = _database!.ConnectionString,
             ["ConnectionStrings:eventbus"] = "amqp://unused", // replaced by the test harness
             ["Bifrost:Database:MigrateOnStartup"] = "true",
             ["Bifrost:Outbox:PollInterval"] = "00:00:00.100",
-        }));
+        };
+        foreach (var (key, value) in Settings())
+        {
+            settings[key] = value;
+        }
+
+        builder.ConfigureHostConfiguration(config => config.AddInMemoryCollection(settings));
         builder.ConfigureServices(services =>
         {
             services.AddMassTransitTestHarness();
