@@ -48,7 +48,9 @@ export BIFROST_TEST_RABBIT="amqp://bifrost:$secret@127.0.0.1:$rabbit_port"
 results="$work/results"
 target=(--solution Bifrost.sln)
 case " $* " in *" --project "*|*" --solution "*|*" --test-modules "*) target=() ;; esac
-dotnet test "${target[@]}" --no-build --results-directory "$results" --report-trx "$@"
+# One test module at a time: the end-to-end module boots the whole system and the conformance suites assert response
+# times, which a 2-core machine cannot honour while every other module runs beside them.
+dotnet test "${target[@]}" --no-build --max-parallel-test-modules 1 --results-directory "$results" --report-trx "$@"
 status=$?
 
 passed=0; failed=0; skipped=0
