@@ -25,6 +25,14 @@ public class ServiceFactory<TProgram, TDbContext>(string connectionName) : WebAp
 
     public virtual async ValueTask InitializeAsync() => _database = await PostgresDatabase.CreateAsync();
 
+    /// <summary>The service's test database (for seeding and EXPLAIN).</summary>
+    public string ConnectionString => _database?.ConnectionString ?? throw new InvalidOperationException("Not initialised.");
+
+    /// <summary>Services a service's tests add or replace.</summary>
+    protected virtual void ConfigureTestServices(IServiceCollection services)
+    {
+    }
+
     /// <summary>Settings a service's tests add to the common ones.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> Settings() => [];
 
@@ -47,6 +55,7 @@ public class ServiceFactory<TProgram, TDbContext>(string connectionName) : WebAp
         {
             services.AddMassTransitTestHarness();
             services.AddConsumeObserver(_ => _consumed);
+            ConfigureTestServices(services);
         });
         return base.CreateHost(builder);
     }
