@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using Bifrost.Contracts.Scim;
+using Bifrost.Testing;
 using Microsoft.EntityFrameworkCore;
 
 namespace Bifrost.Ingestion.FunctionalTests;
@@ -42,14 +43,18 @@ public sealed class ScimUsersApiTests(IngestionApiFixture fixture) : IClassFixtu
         Assert.Equal("ext-1", row.ExternalId);
         Assert.True(row.Active);
 
-        Assert.True(await fixture.Harness.Published.Any<ScimUserProvisioned>(m => m.Context.Message.UserId == id, ct));
-        var published = fixture.Harness.Published.Select<ScimUserProvisioned>(ct).Single(m => m.Context.Message.UserId == id);
-        Assert.Equal(IngestionApiFixture.ProviderA, published.Context.Message.ProviderId);
-        Assert.Equal(1, published.Context.Message.Version);
-        Assert.Equal(userName, published.Context.Message.User.Email);
-        Assert.Equal("Research", published.Context.Message.User.Attributes["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"]);
-        Assert.NotNull(published.Context.MessageId);
-        Assert.Equal(0, await fixture.WithDbAsync(db => db.Set<Bifrost.Messaging.OutboxMessage>().CountAsync(ct)));
+        var published = await fixture.Harness.PublishedAsync<ScimUserProvisioned>(m => m.UserId == id);
+        Assert.Single(fixture.Harness.PublishedNow<ScimUserProvisioned>(m => m.UserId == id));
+        Assert.Equal(IngestionApiFixture.ProviderA, published.ProviderId);
+        Assert.Equal(1, published.Version);
+        Assert.Equal(userName, published.User.Email);
+        Assert.Equal("Research", published.User.Attributes["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"]);
+        var context = fixture.Harness.Published.Select<ScimUserProvisioned>(ct).Single(m => m.Context.Message.UserId == id).Context;
+        Assert.NotNull(context.MessageId);
+        // The relay deletes the row after the broker took the message, so the harness can see it a moment earlier.
+        await Eventually.WaitAsync(
+            () => fixture.WithDbAsync(db => db.Set<Bifrost.Messaging.OutboxMessage>().CountAsync(ct)),
+            count => count == 0, TimeSpan.FromSeconds(15), "the outbox row is removed once published");
     }
 
     [Fact]
