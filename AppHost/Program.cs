@@ -7,8 +7,10 @@ var ingestion = builder.AddProject<Projects.Bifrost_Ingestion>("ingestion").With
 var identity = builder.AddProject<Projects.Bifrost_Identity>("identity").WithInfrastructure(infrastructure, "identitydb")
     .WithDevelopmentProvider(credentials);
 var teamMapping = builder.AddProject<Projects.Bifrost_TeamMapping>("team-mapping").WithInfrastructure(infrastructure, "teammappingdb");
+var graphEmulator = builder.AddGraphEmulator();
 var reconciliation = builder.AddProject<Projects.Bifrost_Reconciliation>("reconciliation").WithInfrastructure(infrastructure, "reconciliationdb")
-    .WithReference(ingestion);
+    .WithReference(ingestion)
+    .WithGraphEmulator(graphEmulator);
 
 // Every gateway replica is a resource of its own ("gateway", "gateway-2", …) with its own port, so each one can be
 // reached (and tested) directly; each learns provisioning tokens from identity through its own event queue.
