@@ -6,6 +6,8 @@ using Bifrost.Benchmarks;
 // group member PATCHes. Usage (the system running, e.g. eng/run.sh):
 //   dotnet run -c Release --project tests/Bifrost.Benchmarks -- --gateway http://localhost:8080 --token <scim token>
 //      [--users 100000] [--concurrency 32] [--seconds 20] [--groups 20] [--members-per-patch 100]
+// Propagation latency (SCIM write accepted → visible in the governance API), under a steady background load:
+//   ... -- --mode propagation --admin-key <key> --users 10000 --rate 100 --samples 500 [--probes 4]
 var options = Options.Parse(args);
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.Concurrency * 2, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
 {
@@ -16,6 +18,12 @@ http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer
 http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/scim+json"));
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+
+if (options.Mode == "propagation")
+{
+    await Propagation.RunAsync(http, options, cancel.Token);
+    return;
+}
 
 var run = Guid.NewGuid().ToString("N")[..8];
 string UserName(long i) => $"bench-{run}-{i}@load.test";
@@ -109,7 +117,9 @@ foreach (var result in results)
     Console.WriteLine(result.Row());
 }
 
-internal sealed record Options(string Gateway, string Token, int Users, int Concurrency, int Seconds, int Groups, int MembersPerPatch)
+internal sealed record Options(
+    string Mode, string Gateway, string Token, string AdminKey, int Users, int Concurrency, int Seconds, int Groups, int MembersPerPatch,
+    int Rate, int Samples, int Probes)
 {
     public static Options Parse(string[] args)
     {
@@ -117,12 +127,17 @@ internal sealed record Options(string Gateway, string Token, int Users, int Conc
             args.SkipWhile(a => a != $"--{name}").Skip(1).FirstOrDefault() ?? fallback ?? throw new ArgumentException($"--{name} is required");
         int Number(string name, int fallback) => int.Parse(Value(name, fallback.ToString(System.Globalization.CultureInfo.InvariantCulture)), System.Globalization.CultureInfo.InvariantCulture);
         return new Options(
+            Value("mode", "scim"),
             Value("gateway", "http://localhost:8080"),
             Value("token", Environment.GetEnvironmentVariable("BIFROST_DEV_SCIM_TOKEN") ?? "bifrost-dev-scim-token-change-me-0123456789"),
+            Value("admin-key", Environment.GetEnvironmentVariable("BIFROST_ADMIN_KEY") ?? "bifrost-dev-admin-key"),
             Number("users", 100_000),
             Number("concurrency", 32),
             Number("seconds", 20),
             Number("groups", 20),
-            Number("members-per-patch", 100));
+            Number("members-per-patch", 100),
+            Number("rate", 100),
+            Number("samples", 500),
+            Number("probes", 4));
     }
 }
