@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -93,6 +94,26 @@ public static class Extensions
     }
 
     /// <summary>
+    /// The service's admin API (routes under <c>/api</c>) as an OpenAPI document at <c>/openapi/v1.json</c>, mapped by
+    /// <see cref="MapDefaultEndpoints"/>. The gateway serves it as <c>/api/openapi/&lt;service&gt;.json</c> to admin keys.
+    /// </summary>
+    public static TBuilder AddAdminOpenApi<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        var title = $"{builder.Environment.ApplicationName} admin API";
+        builder.Services.AddOpenApi(options =>
+        {
+            options.ShouldInclude = description => description.RelativePath?.StartsWith("api/", StringComparison.Ordinal) == true;
+            options.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = title;
+                return Task.CompletedTask;
+            });
+        });
+        builder.Services.AddSingleton<AdminOpenApiMarker>();
+        return builder;
+    }
+
+    /// <summary>
     /// Maps <c>/alive</c> (liveness) and <c>/health</c> (readiness: every check) in every environment.
     /// The services have no external endpoints; the gateway does not route either path, so both stay internal.
     /// </summary>
@@ -100,6 +121,14 @@ public static class Extensions
     {
         app.MapHealthChecks(HealthEndpointPath).AllowAnonymous();
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions { Predicate = r => r.Tags.Contains("live") }).AllowAnonymous();
+        if (app.Services.GetService<AdminOpenApiMarker>() is not null)
+        {
+            app.MapOpenApi().AllowAnonymous();
+        }
+
         return app;
     }
 }
+
+/// <summary>Present when <see cref="Extensions.AddAdminOpenApi{TBuilder}"/> was called.</summary>
+internal sealed class AdminOpenApiMarker;

@@ -2,6 +2,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
+builder.AddAdminOpenApi();
 builder.Services.AddProblemDetails();
 
 var app = builder.Build();

@@ -31,6 +31,7 @@ internal static class GatewayLimits
     {
         var options = builder.Configuration.GetSection("Bifrost:Gateway:Limits").Get<GatewayLimitOptions>() ?? new GatewayLimitOptions();
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton<GatewayRejections>();
         builder.Services.AddRateLimiter(limiter =>
         {
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
@@ -57,8 +58,15 @@ internal static class GatewayLimits
     public static WebApplication UseGatewayLimits(this WebApplication app)
     {
         var options = app.Services.GetRequiredService<GatewayLimitOptions>();
+        var rejections = app.Services.GetRequiredService<GatewayRejections>();
         app.Use(async (context, next) =>
         {
+            context.Response.OnStarting(() =>
+            {
+                rejections.Observe(context);
+                return Task.CompletedTask;
+            });
+
             if (context.Request.ContentLength > options.MaxRequestBodyBytes)
             {
                 await WriteErrorAsync(context, HttpStatusCode.RequestEntityTooLarge, $"The request body is larger than {options.MaxRequestBodyBytes} bytes.");

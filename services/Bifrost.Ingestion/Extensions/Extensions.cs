@@ -28,5 +28,6 @@ internal static class Extensions
         builder.Services.AddScoped<ScimUserService>();
         builder.Services.AddScoped<ScimGroupService>();
         builder.Services.AddScoped<ScimBulkProcessor>();
+        builder.AddProvisioningLog();
     }
 }

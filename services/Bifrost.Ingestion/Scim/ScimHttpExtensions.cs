@@ -23,7 +23,7 @@ internal static class ScimHttpExtensions
     /// Every answer under <c>/scim/v2</c> is SCIM: a request without the gateway's provider header is 401; an
     /// <c>Accept</c> that excludes JSON is 406; a body over the limit is 413; protocol errors, malformed bodies,
     /// unknown routes, wrong methods and unexpected exceptions all get the SCIM error body. Each request is counted
-    /// and timed in <see cref="IngestionMetrics"/>.
+    /// and timed in <see cref="IngestionMetrics"/> and recorded in the <see cref="ProvisioningLog"/>.
     /// </summary>
     public static WebApplication UseScimErrors(this WebApplication app)
     {
@@ -40,6 +40,7 @@ internal static class ScimHttpExtensions
                 var operation = context.GetEndpoint()?.Metadata.GetMetadata<ScimOperation>() ?? ScimOperation.Unknown;
                 context.RequestServices.GetRequiredService<IngestionMetrics>()
                     .Request(operation.Resource, operation.Operation, context.Response.StatusCode, Stopwatch.GetElapsedTime(started));
+                context.RequestServices.GetRequiredService<ProvisioningLog>().Record(context, operation, started);
             }
         }));
         return app;
@@ -161,6 +162,7 @@ internal static class ScimHttpExtensions
     {
         response.StatusCode = int.Parse(error.Status, System.Globalization.CultureInfo.InvariantCulture);
         response.ContentType = ScimConstants.MediaType;
+        response.HttpContext.Items[ProvisioningLog.ScimTypeItem] = error.ScimType;
         await JsonSerializer.SerializeAsync(response.Body, error, s_json);
     }
 
