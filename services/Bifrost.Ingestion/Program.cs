@@ -8,5 +8,6 @@ var app = builder.Build();
 app.UseScimErrors();
 app.MapDefaultEndpoints();
 app.MapScimApi();
+app.MapInternalExportApi();
 
 app.Run();
