@@ -13,5 +13,6 @@ app.MapDefaultEndpoints();
 app.MapUsersApi();
 app.MapProvidersApi();
 app.MapInternalProvidersApi();
+app.MapInternalReconciliationApi();
 
 app.Run();

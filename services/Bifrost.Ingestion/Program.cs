@@ -10,5 +10,6 @@ app.UseScimErrors();
 app.MapDefaultEndpoints();
 app.MapScimApi();
 app.MapProvisioningLogApi();
+app.MapInternalExportApi();
 
 app.Run();

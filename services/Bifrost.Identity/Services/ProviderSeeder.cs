@@ -18,6 +18,11 @@ public sealed class ProviderSeedOptions
 
         /// <summary><c>env.NAME</c> (the variable holds the token), <c>sha256:&lt;hex&gt;</c>, or a literal in Development only.</summary>
         public string? ScimToken { get; set; }
+
+        /// <summary>Optional Graph credentials (Entra): tenant id, client id, client secret (<c>env.NAME</c> or a value).</summary>
+        public string? TenantId { get; set; }
+        public string? ClientId { get; set; }
+        public string? ClientSecret { get; set; }
     }
 }
 
@@ -57,10 +62,16 @@ internal sealed class ProviderSeeder(
 
     private async Task SeedAsync(IdentityDbContext db, ProvisioningTokens tokens, ProviderSeedOptions.SeededProvider seed, ProviderKind kind, CancellationToken cancellationToken)
     {
-        if (!await db.Providers.AnyAsync(p => p.Id == seed.Id, cancellationToken))
+        var settings = new ProviderSettings { TenantId = seed.TenantId, ClientId = seed.ClientId, ClientSecret = seed.ClientSecret };
+        var existing = await db.Providers.FirstOrDefaultAsync(p => p.Id == seed.Id, cancellationToken);
+        if (existing is null)
         {
             var now = time.GetUtcNow();
-            db.Providers.Add(new IdentityProvider { Id = seed.Id, Name = seed.Name.Trim(), Kind = kind, CreatedAt = now, UpdatedAt = now });
+            db.Providers.Add(new IdentityProvider { Id = seed.Id, Name = seed.Name.Trim(), Kind = kind, Settings = settings, CreatedAt = now, UpdatedAt = now });
+        }
+        else if (seed.TenantId is not null && existing.Settings.TenantId is null)
+        {
+            existing.Settings = settings; // Graph credentials added to the seed later; an admin's own settings are kept
         }
 
         var hash = TokenHash(seed.ScimToken);

@@ -14,7 +14,20 @@ internal static class Extensions
         builder.AddMessaging();
         builder.AddOutboxRelay<ReconciliationDbContext>();
 
+        builder.Services.AddOptions<ReconciliationOptions>().BindConfiguration("Bifrost:Reconciliation").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHttpClient(nameof(GraphClients));
         builder.Services.AddSingleton<GraphClients>();
+
+        // Service discovery names (overridable, e.g. by tests): identity owns providers, ingestion is the SCIM server of record.
+        builder.Services.AddHttpClient<IGraphProviderSource, IdentityGraphProviderSource>(http =>
+            http.BaseAddress = new Uri(builder.Configuration["Bifrost:Reconciliation:IdentityUrl"] ?? "http://identity"));
+        builder.Services.AddHttpClient<IngestionClient>(http =>
+            http.BaseAddress = new Uri(builder.Configuration["Bifrost:Reconciliation:IngestionUrl"] ?? "http://ingestion"));
+
+        builder.Services.AddSingleton<ReconciliationMetrics>();
+        builder.Services.AddTransient<Reconciler>();
+        builder.Services.AddSingleton<RunCoordinator>();
+        // After the migrator (hosted services start in registration order): the scheduler reads the runs table.
+        builder.Services.AddHostedService<ReconciliationScheduler>();
     }
 }

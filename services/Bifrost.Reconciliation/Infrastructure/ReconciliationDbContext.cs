@@ -11,6 +11,8 @@ public sealed class ReconciliationDbContext(DbContextOptions<ReconciliationDbCon
 {
     public const string Schema = "reconciliation";
 
+    public DbSet<ReconciliationRun> Runs => Set<ReconciliationRun>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.HasDefaultSchema(Schema);

@@ -1,0 +1,479 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Bifrost.Reconciliation.Graph;
+using Microsoft.Extensions.Options;
+using Microsoft.Graph;
+using Microsoft.Graph.Models;
+using Microsoft.Kiota.Abstractions.Serialization;
+
+namespace Bifrost.Reconciliation.Services;
+
+/// <summary>
+/// One provider's comparison of Microsoft Graph with ingestion, and its repair. Graph is streamed page by page; of
+/// ingestion only compact per-user entries (id, active, one hash per compared attribute) and the group list are kept,
+/// and memberships are compared one group at a time, so memory grows with a few dozen bytes per user, never with whole
+/// resources. Repairs are the SCIM requests Entra would send, through ingestion, so the normal events flow.
+/// </summary>
+public sealed class Reconciler(GraphClients graphClients, IngestionClient ingestion, IOptions<ReconciliationOptions> options, ReconciliationMetrics metrics)
+{
+    private const int MemberBatch = 100;
+
+    public async Task RunAsync(GraphProvider provider, bool dryRun, RunReport report, Func<CancellationToken, Task> checkpoint, CancellationToken cancellationToken)
+    {
+        var scope = options.Value.ScopeOf(provider.ProviderId);
+        var graph = graphClients.Create(provider.Credentials);
+        var run = new ProviderRun(provider.ProviderId, dryRun, report, metrics, options.Value.RepairConcurrency);
+
+        var (assignedUsers, assignedGroups) = scope.All ? (null, null) : await AssignmentsAsync(graph, scope.ServicePrincipalId!.Value, cancellationToken);
+        var graphToScim = await ReconcileUsersAsync(graph, run, assignedUsers, checkpoint, cancellationToken);
+        assignedUsers = null;
+        var groups = await ReconcileGroupsAsync(graph, run, assignedGroups, cancellationToken);
+        await checkpoint(cancellationToken);
+        await ReconcileMembershipsAsync(graph, run, groups, graphToScim, checkpoint, cancellationToken);
+        await checkpoint(cancellationToken);
+    }
+
+    /// <summary>Users and groups assigned to the enterprise app: directly, or as members of an assigned group.</summary>
+    private static async Task<(HashSet<Guid> Users, HashSet<Guid> Groups)> AssignmentsAsync(GraphServiceClient graph, Guid servicePrincipal, CancellationToken cancellationToken)
+    {
+        var users = new HashSet<Guid>();
+        var groups = new HashSet<Guid>();
+        var assignments = graph.ServicePrincipals[servicePrincipal.ToString()].AppRoleAssignedTo;
+        await ForEachPageAsync(
+            await assignments.GetAsync(r => r.QueryParameters.Top = 999, cancellationToken),
+            page => page.Value,
+            (link, ct) => assignments.WithUrl(link).GetAsync(cancellationToken: ct),
+            page =>
+            {
+                foreach (var assignment in page)
+                {
+                    if (assignment.PrincipalId is { } id)
+                    {
+                        (string.Equals(assignment.PrincipalType, "Group", StringComparison.OrdinalIgnoreCase) ? groups : users).Add(id);
+                    }
+                }
+
+                return Task.CompletedTask;
+            },
+            cancellationToken);
+
+        foreach (var group in groups)
+        {
+            await ForEachMemberAsync(graph, group, id => users.Add(id), cancellationToken);
+        }
+
+        return (users, groups);
+    }
+
+    private async Task<ConcurrentDictionary<Guid, Guid>> ReconcileUsersAsync(
+        GraphServiceClient graph, ProviderRun run, HashSet<Guid>? assigned, Func<CancellationToken, Task> checkpoint, CancellationToken cancellationToken)
+    {
+        // Ingestion's users, compactly, by userName (Entra's matching attribute).
+        var index = new Dictionary<string, UserEntry>(StringComparer.Ordinal);
+        string? after = null;
+        do
+        {
+            var page = await ingestion.UsersAsync(run.ProviderId, after, cancellationToken);
+            foreach (var user in page.Items)
+            {
+                if (ScimUserShape.Hashes(user.Resource) is var hashes && user.Resource["userName"]?.GetValue<string>() is { } userName)
+                {
+                    index[ScimUserShape.Fold(userName)] = new UserEntry(user.Id, user.Active, hashes);
+                }
+            }
+
+            after = page.Next;
+        }
+        while (after is not null);
+
+        var graphToScim = new ConcurrentDictionary<Guid, Guid>();
+        await ForEachPageAsync(
+            await graph.Users.GetAsync(r =>
+            {
+                r.QueryParameters.Select = ScimUserShape.GraphSelect;
+                r.QueryParameters.Top = 999;
+            }, cancellationToken),
+            page => page.Value,
+            (link, ct) => graph.Users.WithUrl(link).GetAsync(cancellationToken: ct),
+            async page =>
+            {
+                var repairs = new List<Func<CancellationToken, Task>>();
+                foreach (var user in page)
+                {
+                    if (Guid.TryParse(user.Id, out var graphId) && user.UserPrincipalName is { Length: > 0 } upn)
+                    {
+                        CompareUser(run, user, graphId, upn, assigned is null || assigned.Contains(graphId), index, graphToScim, repairs);
+                    }
+                }
+
+                await run.RepairAsync(repairs, cancellationToken);
+                await checkpoint(cancellationToken);
+            },
+            cancellationToken);
+
+        // Active in ingestion but gone from Graph (deleted): Entra disables them.
+        var gone = new List<Func<CancellationToken, Task>>();
+        foreach (var entry in index.Values.Where(e => !e.Seen && e.Active))
+        {
+            run.Found(DriftKind.MissedDeactivation, entry.Id);
+            gone.Add(ct => run.Repaired(DriftKind.MissedDeactivation,
+                ingestion.PatchAsync(run.ProviderId, "Users", entry.Id, [ScimUserShape.ActiveOperation(false)], ct)));
+        }
+
+        await run.RepairAsync(gone, cancellationToken);
+        return graphToScim;
+    }
+
+    private void CompareUser(
+        ProviderRun run, User user, Guid graphId, string upn, bool inScope, Dictionary<string, UserEntry> index,
+        ConcurrentDictionary<Guid, Guid> graphToScim, List<Func<CancellationToken, Task>> repairs)
+    {
+        var enabled = user.AccountEnabled != false;
+        run.Progress(p => p.UsersCompared++);
+        if (!index.TryGetValue(ScimUserShape.Fold(upn), out var entry))
+        {
+            if (inScope && enabled)
+            {
+                // Entra never provisions a disabled user; an enabled one in scope that ingestion lacks is created.
+                run.Found(DriftKind.MissingUser, graphId);
+                var body = ScimUserShape.CreateBody(user);
+                repairs.Add(async ct =>
+                {
+                    if (await ingestion.CreateAsync(run.ProviderId, "Users", body, ct) is { } id)
+                    {
+                        graphToScim[graphId] = id;
+                    }
+
+                    run.Repaired(DriftKind.MissingUser);
+                });
+            }
+
+            return;
+        }
+
+        entry.Seen = true;
+        if (inScope)
+        {
+            graphToScim[graphId] = entry.Id;
+        }
+
+        if (!inScope || !enabled)
+        {
+            if (entry.Active)
+            {
+                run.Found(DriftKind.MissedDeactivation, graphId);
+                repairs.Add(ct => run.Repaired(DriftKind.MissedDeactivation,
+                    ingestion.PatchAsync(run.ProviderId, "Users", entry.Id, [ScimUserShape.ActiveOperation(false)], ct)));
+            }
+
+            return;
+        }
+
+        var values = ScimUserShape.Values(user);
+        var differences = ScimUserShape.Differences(values, entry.Hashes);
+        if (!entry.Active)
+        {
+            run.Found(DriftKind.MissedReactivation, graphId);
+            var operations = ScimUserShape.UpdateOperations(values, entry.Hashes, differences, active: true);
+            repairs.Add(ct => run.Repaired(DriftKind.MissedReactivation, ingestion.PatchAsync(run.ProviderId, "Users", entry.Id, operations, ct)));
+        }
+        else if (differences.Count > 0)
+        {
+            run.Found(DriftKind.AttributeDifference, graphId);
+            var operations = ScimUserShape.UpdateOperations(values, entry.Hashes, differences, active: null);
+            repairs.Add(ct => run.Repaired(DriftKind.AttributeDifference, ingestion.PatchAsync(run.ProviderId, "Users", entry.Id, operations, ct)));
+        }
+    }
+
+    /// <summary>Groups in scope as (Graph id, ingestion id or null when not created: dry run), plus create/rename/delete.</summary>
+    private async Task<List<(Guid GraphId, Guid? ScimId, bool Created)>> ReconcileGroupsAsync(
+        GraphServiceClient graph, ProviderRun run, HashSet<Guid>? assigned, CancellationToken cancellationToken)
+    {
+        var existing = new List<IngestionGroup>();
+        string? after = null;
+        do
+        {
+            var page = await ingestion.GroupsAsync(run.ProviderId, after, cancellationToken);
+            existing.AddRange(page.Items);
+            after = page.Next;
+        }
+        while (after is not null);
+
+        var byExternalId = existing.Where(g => g.ExternalId is not null).GroupBy(g => g.ExternalId!, StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
+        var byName = existing.ToDictionary(g => ScimUserShape.Fold(g.DisplayName), StringComparer.Ordinal);
+        var seen = new HashSet<Guid>();
+        var inScope = new ConcurrentBag<(Guid GraphId, Guid? ScimId, bool Created)>();
+
+        await ForEachPageAsync(
+            await graph.Groups.GetAsync(r =>
+            {
+                r.QueryParameters.Select = ["id", "displayName"];
+                r.QueryParameters.Top = 999;
+            }, cancellationToken),
+            page => page.Value,
+            (link, ct) => graph.Groups.WithUrl(link).GetAsync(cancellationToken: ct),
+            async page =>
+            {
+                var repairs = new List<Func<CancellationToken, Task>>();
+                foreach (var group in page)
+                {
+                    if (!Guid.TryParse(group.Id, out var graphId) || group.DisplayName is not { Length: > 0 } name || (assigned is not null && !assigned.Contains(graphId)))
+                    {
+                        continue;
+                    }
+
+                    run.Progress(p => p.GroupsCompared++);
+                    var match = byExternalId.GetValueOrDefault(group.Id!) ?? byName.GetValueOrDefault(ScimUserShape.Fold(name));
+                    if (match is null)
+                    {
+                        run.Found(DriftKind.MissingGroup, graphId);
+                        if (run.DryRun)
+                        {
+                            inScope.Add((graphId, null, true));
+                            continue;
+                        }
+
+                        var body = new JsonObject
+                        {
+                            ["schemas"] = new JsonArray(ScimUserShape.GroupSchema),
+                            ["externalId"] = group.Id,
+                            ["displayName"] = name,
+                            ["members"] = new JsonArray(),
+                        };
+                        repairs.Add(async ct =>
+                        {
+                            var id = await ingestion.CreateAsync(run.ProviderId, "Groups", body, ct)
+                                ?? throw new IngestionException("ingestion answered 409 to POST Groups for a group it did not list");
+                            inScope.Add((graphId, id, true));
+                            run.Repaired(DriftKind.MissingGroup);
+                        });
+                        continue;
+                    }
+
+                    seen.Add(match.Id);
+                    inScope.Add((graphId, match.Id, false));
+                    var operations = new JsonArray();
+                    if (!string.Equals(match.DisplayName, name, StringComparison.Ordinal))
+                    {
+                        operations.Add(new JsonObject { ["op"] = "Replace", ["path"] = "displayName", ["value"] = name });
+                    }
+
+                    if (!string.Equals(match.ExternalId, group.Id, StringComparison.OrdinalIgnoreCase))
+                    {
+                        operations.Add(new JsonObject { ["op"] = match.ExternalId is null ? "Add" : "Replace", ["path"] = "externalId", ["value"] = group.Id });
+                    }
+
+                    if (operations.Count > 0)
+                    {
+                        run.Found(DriftKind.AttributeDifference, graphId);
+                        repairs.Add(ct => run.Repaired(DriftKind.AttributeDifference, ingestion.PatchAsync(run.ProviderId, "Groups", match.Id, operations, ct)));
+                    }
+                }
+
+                await run.RepairAsync(repairs, cancellationToken);
+            },
+            cancellationToken);
+
+        // In ingestion but no longer assigned or deleted in Graph: Entra deletes the group.
+        var extra = new List<Func<CancellationToken, Task>>();
+        foreach (var group in existing.Where(g => !seen.Contains(g.Id)))
+        {
+            run.Found(DriftKind.ExtraGroup, group.Id);
+            extra.Add(ct => run.Repaired(DriftKind.ExtraGroup, ingestion.DeleteAsync(run.ProviderId, "Groups", group.Id, ct)));
+        }
+
+        await run.RepairAsync(extra, cancellationToken);
+        return [.. inScope];
+    }
+
+    private async Task ReconcileMembershipsAsync(
+        GraphServiceClient graph, ProviderRun run, List<(Guid GraphId, Guid? ScimId, bool Created)> groups,
+        ConcurrentDictionary<Guid, Guid> graphToScim, Func<CancellationToken, Task> checkpoint, CancellationToken cancellationToken)
+    {
+        foreach (var (graphId, scimId, created) in groups)
+        {
+            // Graph's members that ingestion knows (users Entra provisioned), against ingestion's user members.
+            var expected = new HashSet<Guid>();
+            await ForEachMemberAsync(graph, graphId, id =>
+            {
+                if (graphToScim.TryGetValue(id, out var scim))
+                {
+                    expected.Add(scim);
+                }
+            }, cancellationToken);
+
+            var actual = new HashSet<Guid>();
+            if (scimId is { } id && !created)
+            {
+                string? after = null;
+                do
+                {
+                    var page = await ingestion.MembersAsync(run.ProviderId, id, after, cancellationToken);
+                    actual.UnionWith(page.Items.Where(m => m.Type == "User").Select(m => m.Id));
+                    after = page.Next;
+                }
+                while (after is not null);
+            }
+
+            var missing = expected.Except(actual).ToList();
+            var extra = actual.Except(expected).ToList();
+            run.Progress(p => p.MembershipsCompared += expected.Count + extra.Count);
+            if (missing.Count + extra.Count == 0)
+            {
+                continue;
+            }
+
+            run.Found(DriftKind.MembershipDifference, graphId, missing.Count + extra.Count);
+            if (scimId is not { } target)
+            {
+                continue;
+            }
+
+            var repairs = new List<Func<CancellationToken, Task>>();
+            foreach (var (op, members) in missing.Chunk(MemberBatch).Select(c => ("Add", c)).Concat(extra.Chunk(MemberBatch).Select(c => ("Remove", c))))
+            {
+                var operation = new JsonObject
+                {
+                    ["op"] = op,
+                    ["path"] = "members",
+                    ["value"] = new JsonArray([.. members.Select(m => (JsonNode)new JsonObject { ["value"] = m.ToString() })]),
+                };
+                repairs.Add(ct => run.Repaired(DriftKind.MembershipDifference,
+                    ingestion.PatchAsync(run.ProviderId, "Groups", target, [operation], ct), members.Length));
+            }
+
+            // One group's batches in order (Entra sends them one after the other).
+            foreach (var repair in repairs)
+            {
+                if (!run.DryRun)
+                {
+                    await repair(cancellationToken);
+                }
+            }
+
+            await checkpoint(cancellationToken);
+        }
+    }
+
+    private static async Task ForEachMemberAsync(GraphServiceClient graph, Guid group, Action<Guid> onUser, CancellationToken cancellationToken)
+    {
+        var members = graph.Groups[group.ToString()].Members;
+        await ForEachPageAsync(
+            await members.GetAsync(r =>
+            {
+                r.QueryParameters.Select = ["id"];
+                r.QueryParameters.Top = 999;
+            }, cancellationToken),
+            page => page.Value,
+            (link, ct) => members.WithUrl(link).GetAsync(cancellationToken: ct),
+            page =>
+            {
+                foreach (var member in page)
+                {
+                    if (member is User or { OdataType: null or "#microsoft.graph.user" } && Guid.TryParse(member.Id, out var id))
+                    {
+                        onUser(id);
+                    }
+                }
+
+                return Task.CompletedTask;
+            },
+            cancellationToken);
+    }
+
+    /// <summary>Follows <c>@odata.nextLink</c> page after page; only the current page is held.</summary>
+    private static async Task ForEachPageAsync<TPage, TItem>(
+        TPage? first, Func<TPage, List<TItem>?> items, Func<string, CancellationToken, Task<TPage?>> next,
+        Func<List<TItem>, Task> onPage, CancellationToken cancellationToken)
+        where TPage : BaseCollectionPaginationCountResponse
+    {
+        var page = first;
+        while (page is not null)
+        {
+            await onPage(items(page) ?? []);
+            if (page.OdataNextLink is not { Length: > 0 } link)
+            {
+                return;
+            }
+
+            page = await next(link, cancellationToken);
+        }
+    }
+
+    private sealed class UserEntry(Guid id, bool active, int[] hashes)
+    {
+        public Guid Id => id;
+        public bool Active => active;
+        public int[] Hashes => hashes;
+        public bool Seen { get; set; }
+    }
+}
+
+/// <summary>One provider's share of a run: findings and repairs go into the (shared, locked) report and the metrics.</summary>
+internal sealed class ProviderRun(Guid providerId, bool dryRun, RunReport report, ReconciliationMetrics metrics, int concurrency)
+{
+    public Guid ProviderId => providerId;
+    public bool DryRun => dryRun;
+
+    public void Progress(Action<RunProgress> update)
+    {
+        lock (report)
+        {
+            update(report.Progress);
+        }
+    }
+
+    public void Found(string kind, Guid exampleId, long count = 1)
+    {
+        lock (report)
+        {
+            var drift = Drift(kind);
+            drift.Found += count;
+            if (drift.Examples.Count < RunReport.MaxExamples)
+            {
+                drift.Examples.Add(exampleId.ToString());
+            }
+        }
+
+        metrics.DriftFound(kind, count);
+    }
+
+    public void Repaired(string kind, long count = 1)
+    {
+        lock (report)
+        {
+            Drift(kind).Repaired += count;
+        }
+
+        metrics.DriftRepaired(kind, count);
+    }
+
+    public async Task Repaired(string kind, Task repair, long count = 1)
+    {
+        await repair;
+        Repaired(kind, count);
+    }
+
+    /// <summary>Applies a page's repairs, a few at a time (nothing in a dry run). The first failure fails the run.</summary>
+    public async Task RepairAsync(List<Func<CancellationToken, Task>> repairs, CancellationToken cancellationToken)
+    {
+        if (dryRun || repairs.Count == 0)
+        {
+            return;
+        }
+
+        await Parallel.ForEachAsync(repairs, new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken },
+            async (repair, ct) => await repair(ct));
+    }
+
+    private DriftCount Drift(string kind)
+    {
+        if (!report.Drift.TryGetValue(kind, out var drift))
+        {
+            report.Drift[kind] = drift = new DriftCount();
+        }
+
+        return drift;
+    }
+}
