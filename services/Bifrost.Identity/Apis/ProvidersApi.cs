@@ -112,10 +112,12 @@ internal static class ProvidersApi
             Kind = valid.Kind,
             Settings = valid.Settings,
             Mappings = valid.Mappings,
+            MappingsVersion = 1,
             CreatedAt = now,
             UpdatedAt = now,
         };
         db.Providers.Add(provider);
+        db.AddMappingsChanged(provider, time);
         if (!await TrySaveAsync(db, cancellationToken))
         {
             return NameTaken();
@@ -148,9 +150,28 @@ internal static class ProvidersApi
         provider.Name = valid.Name;
         provider.Kind = valid.Kind;
         provider.Settings = valid.Settings;
+        var change = MappingsChange.Between(provider.Mappings, valid.Mappings);
         provider.Mappings = valid.Mappings;
         provider.UpdatedAt = time.GetUtcNow();
-        if (!await TrySaveAsync(db, cancellationToken))
+        if (change.Any)
+        {
+            provider.MappingsVersion++;
+        }
+
+        if (change.Affiliations)
+        {
+            db.AddMappingsChanged(provider, time);
+        }
+
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return Conflict("Concurrent change", "The provider changed meanwhile; read it again and retry.");
+        }
+        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
         {
             return NameTaken();
         }
@@ -161,7 +182,7 @@ internal static class ProvidersApi
     }
 
     public static async Task<Results<NoContent, NotFound, ProblemHttpResult>> DeleteProviderAsync(
-        Guid id, IdentityDbContext db, ProvisioningTokens tokens, ILogger<IdentityProvider> logger, CancellationToken cancellationToken)
+        Guid id, IdentityDbContext db, ProvisioningTokens tokens, TimeProvider time, ILogger<IdentityProvider> logger, CancellationToken cancellationToken)
     {
         var provider = await db.Providers.SingleOrDefaultAsync(p => p.Id == id, cancellationToken);
         if (provider is null)
@@ -176,6 +197,8 @@ internal static class ProvidersApi
             token.ProviderDeleted = true;
         }
 
+        provider.MappingsVersion++;
+        db.AddMappingsChanged(provider, time, providerDeleted: true);
         db.Providers.Remove(provider);
         if (!await TrySaveAsync(db, cancellationToken))
         {

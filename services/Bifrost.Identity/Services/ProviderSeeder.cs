@@ -57,10 +57,19 @@ internal sealed class ProviderSeeder(
 
     private async Task SeedAsync(IdentityDbContext db, ProvisioningTokens tokens, ProviderSeedOptions.SeededProvider seed, ProviderKind kind, CancellationToken cancellationToken)
     {
-        if (!await db.Providers.AnyAsync(p => p.Id == seed.Id, cancellationToken))
+        var existing = await db.Providers.SingleOrDefaultAsync(p => p.Id == seed.Id, cancellationToken);
+        if (existing is null)
         {
             var now = time.GetUtcNow();
-            db.Providers.Add(new IdentityProvider { Id = seed.Id, Name = seed.Name.Trim(), Kind = kind, CreatedAt = now, UpdatedAt = now });
+            var provider = new IdentityProvider { Id = seed.Id, Name = seed.Name.Trim(), Kind = kind, MappingsVersion = 1, CreatedAt = now, UpdatedAt = now };
+            db.Providers.Add(provider);
+            db.AddMappingsChanged(provider, time);
+        }
+        else if (existing.MappingsVersion == 0)
+        {
+            // Seeded before mappings were published: announce them once.
+            existing.MappingsVersion = 1;
+            db.AddMappingsChanged(existing, time);
         }
 
         var hash = TokenHash(seed.ScimToken);

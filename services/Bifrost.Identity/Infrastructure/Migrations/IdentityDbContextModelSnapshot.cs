@@ -112,11 +112,21 @@ namespace Bifrost.Identity.Infrastructure.Migrations
                         .HasColumnType("jsonb")
                         .HasColumnName("mappings");
 
+                    b.Property<long>("MappingsVersion")
+                        .HasColumnType("bigint")
+                        .HasColumnName("mappings_version");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)")
                         .HasColumnName("name");
+
+                    b.Property<uint>("RowVersion")
+                        .IsConcurrencyToken()
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("xid")
+                        .HasColumnName("xmin");
 
                     b.Property<string>("Settings")
                         .IsRequired()
