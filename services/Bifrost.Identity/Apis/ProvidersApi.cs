@@ -38,6 +38,11 @@ public sealed record ProviderMappingsResponse(
     IReadOnlyList<TeamRule> TeamRules,
     IReadOnlyList<BusinessUnitRule> BusinessUnitRules);
 
+/// <summary>Progress of a provider's role recomputation: status queued, running, completed or failed.</summary>
+public sealed record RecomputationResponse(
+    Guid ProviderId, long MappingsVersion, string Status, int Processed, int Total, DateTimeOffset QueuedAt, DateTimeOffset? StartedAt,
+    DateTimeOffset? CompletedAt, string? Error);
+
 public sealed record ScimStatusResponse(bool Enabled, DateTimeOffset? TokenCreatedAt);
 
 /// <summary>The only response that carries a token: shown once, at enable and at each rotation.</summary>
@@ -60,6 +65,8 @@ internal static class ProvidersApi
         api.MapGet("/{id:guid}", GetProviderAsync).WithName("GetProvider").WithSummary("One provider");
         api.MapPut("/{id:guid}", UpdateProviderAsync).WithName("UpdateProvider").WithSummary("Replace a provider's name, settings and mappings");
         api.MapDelete("/{id:guid}", DeleteProviderAsync).WithName("DeleteProvider").WithSummary("Delete a provider; its SCIM token is revoked");
+        api.MapGet("/{id:guid}/recomputation", GetRecomputationAsync).WithName("GetRoleRecomputation")
+            .WithSummary("The latest background re-evaluation of the provider's roles after a rule change, with its progress");
         api.MapPost("/{id:guid}/scim/enable", EnableScimAsync).WithName("EnableScim").WithSummary("Issue the provider's SCIM token (shown once)");
         api.MapPost("/{id:guid}/scim/rotate-token", RotateTokenAsync).WithName("RotateScimToken").WithSummary("Replace the SCIM token; the old one stops working at once");
         api.MapPost("/{id:guid}/scim/disable", DisableScimAsync).WithName("DisableScim").WithSummary("Revoke the SCIM token");
@@ -112,10 +119,12 @@ internal static class ProvidersApi
             Kind = valid.Kind,
             Settings = valid.Settings,
             Mappings = valid.Mappings,
+            MappingsVersion = 1,
             CreatedAt = now,
             UpdatedAt = now,
         };
         db.Providers.Add(provider);
+        db.AddMappingsChanged(provider, time);
         if (!await TrySaveAsync(db, cancellationToken))
         {
             return NameTaken();
@@ -126,7 +135,8 @@ internal static class ProvidersApi
     }
 
     public static async Task<Results<Ok<ProviderResponse>, NotFound, ValidationProblem, ProblemHttpResult>> UpdateProviderAsync(
-        Guid id, ProviderRequest request, IdentityDbContext db, TimeProvider time, ILogger<IdentityProvider> logger, CancellationToken cancellationToken)
+        Guid id, ProviderRequest request, IdentityDbContext db, TimeProvider time, RoleRecomputationSignal signal, ILogger<IdentityProvider> logger,
+        CancellationToken cancellationToken)
     {
         var provider = await db.Providers.SingleOrDefaultAsync(p => p.Id == id, cancellationToken);
         if (provider is null)
@@ -148,20 +158,83 @@ internal static class ProvidersApi
         provider.Name = valid.Name;
         provider.Kind = valid.Kind;
         provider.Settings = valid.Settings;
+        var change = MappingsChange.Between(provider.Mappings, valid.Mappings);
         provider.Mappings = valid.Mappings;
         provider.UpdatedAt = time.GetUtcNow();
-        if (!await TrySaveAsync(db, cancellationToken))
+        if (change.Any)
+        {
+            provider.MappingsVersion++;
+        }
+
+        if (change.Affiliations)
+        {
+            db.AddMappingsChanged(provider, time);
+        }
+
+        if (change.Roles)
+        {
+            await QueueRecomputationAsync(db, provider, time, cancellationToken);
+        }
+
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return Conflict("Concurrent change", "The provider changed meanwhile; read it again and retry.");
+        }
+        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
         {
             return NameTaken();
         }
 
         IdentityLog.ProviderUpdated(logger, provider.Id);
+        if (change.Roles)
+        {
+            IdentityLog.RecomputationQueued(logger, provider.Id, provider.MappingsVersion);
+            signal.Notify();
+        }
+
         var token = await db.ProvisioningTokens.AsNoTracking().SingleOrDefaultAsync(t => t.ProviderId == id, cancellationToken);
         return TypedResults.Ok(provider.ToResponse(token));
     }
 
+    public static async Task<Results<Ok<RecomputationResponse>, NotFound>> GetRecomputationAsync(Guid id, IdentityDbContext db, CancellationToken cancellationToken)
+    {
+        var job = await db.RoleRecomputations.AsNoTracking().SingleOrDefaultAsync(r => r.ProviderId == id, cancellationToken);
+        if (job is null || !await db.Providers.AnyAsync(p => p.Id == id, cancellationToken))
+        {
+            return TypedResults.NotFound();
+        }
+
+        return TypedResults.Ok(new RecomputationResponse(
+            job.ProviderId, job.MappingsVersion, job.Status.ToString().ToLowerInvariant(), job.Processed, job.Total, job.QueuedAt, job.StartedAt, job.CompletedAt, job.Error));
+    }
+
+    /// <summary>Makes the provider's recomputation row (the latest) a queued run for the provider's new mappings version.</summary>
+    private static async Task QueueRecomputationAsync(IdentityDbContext db, IdentityProvider provider, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var job = await db.RoleRecomputations.SingleOrDefaultAsync(r => r.ProviderId == provider.Id, cancellationToken);
+        if (job is null)
+        {
+            job = new RoleRecomputation { ProviderId = provider.Id };
+            db.RoleRecomputations.Add(job);
+        }
+
+        job.MappingsVersion = provider.MappingsVersion;
+        job.Status = RecomputationStatus.Queued;
+        job.Processed = 0;
+        job.Total = 0;
+        job.Cursor = null;
+        job.QueuedAt = time.GetUtcNow();
+        job.StartedAt = null;
+        job.CompletedAt = null;
+        job.Error = null;
+    }
+
     public static async Task<Results<NoContent, NotFound, ProblemHttpResult>> DeleteProviderAsync(
-        Guid id, IdentityDbContext db, ProvisioningTokens tokens, ILogger<IdentityProvider> logger, CancellationToken cancellationToken)
+        Guid id, IdentityDbContext db, ProvisioningTokens tokens, TimeProvider time, ILogger<IdentityProvider> logger, CancellationToken cancellationToken)
     {
         var provider = await db.Providers.SingleOrDefaultAsync(p => p.Id == id, cancellationToken);
         if (provider is null)
@@ -176,6 +249,8 @@ internal static class ProvidersApi
             token.ProviderDeleted = true;
         }
 
+        provider.MappingsVersion++;
+        db.AddMappingsChanged(provider, time, providerDeleted: true);
         db.Providers.Remove(provider);
         if (!await TrySaveAsync(db, cancellationToken))
         {

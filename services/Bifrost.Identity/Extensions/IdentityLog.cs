@@ -31,4 +31,19 @@ internal static partial class IdentityLog
     [LoggerMessage(EventId = 2109, EventName = "SeededProviderInvalid", Level = LogLevel.Warning,
         Message = "Seeded provider entry {Index} has no id or an unknown kind; it is skipped")]
     public static partial void SeededProviderInvalid(ILogger logger, int index);
+
+    [LoggerMessage(EventId = 2110, EventName = "RoleRecomputationQueued", Level = LogLevel.Information, Message = "Role recomputation queued for provider {ProviderId}, mappings version {Version}")]
+    public static partial void RecomputationQueued(ILogger logger, Guid providerId, long version);
+
+    [LoggerMessage(EventId = 2111, EventName = "RoleRecomputationStarted", Level = LogLevel.Information, Message = "Role recomputation of provider {ProviderId}, mappings version {Version}, started for {Total} users")]
+    public static partial void RecomputationStarted(ILogger logger, Guid providerId, long version, int total);
+
+    [LoggerMessage(EventId = 2112, EventName = "RoleRecomputationCompleted", Level = LogLevel.Information, Message = "Role recomputation of provider {ProviderId}, mappings version {Version}, completed")]
+    public static partial void RecomputationCompleted(ILogger logger, Guid providerId, long version);
+
+    [LoggerMessage(EventId = 2113, EventName = "RoleRecomputationFailed", Level = LogLevel.Error, Message = "Role recomputation of provider {ProviderId}, mappings version {Version}, failed")]
+    public static partial void RecomputationFailed(ILogger logger, Exception exception, Guid providerId, long version);
+
+    [LoggerMessage(EventId = 2114, EventName = "RoleRecomputationLoopFailed", Level = LogLevel.Error, Message = "Role recomputation worker failed; retrying")]
+    public static partial void RecomputationLoopFailed(ILogger logger, Exception exception);
 }

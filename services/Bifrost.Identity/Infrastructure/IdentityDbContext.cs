@@ -17,6 +17,16 @@ public sealed class IdentityDbContext(DbContextOptions<IdentityDbContext> option
 
     public DbSet<ProvisioningToken> ProvisioningTokens => Set<ProvisioningToken>();
 
+    public DbSet<ScimGroup> Groups => Set<ScimGroup>();
+
+    public DbSet<GroupMembership> GroupMemberships => Set<GroupMembership>();
+
+    public DbSet<UserAffiliation> UserAffiliations => Set<UserAffiliation>();
+
+    public DbSet<UserAffiliationState> UserAffiliationStates => Set<UserAffiliationState>();
+
+    public DbSet<RoleRecomputation> RoleRecomputations => Set<RoleRecomputation>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.HasDefaultSchema(Schema);

@@ -11,7 +11,7 @@ namespace Bifrost.Identity.Messaging;
 /// the row takes it only when the version is newer, so redelivered or reordered events leave the same state, and the
 /// inbox makes a redelivery a no-op in the first place.
 /// </summary>
-public sealed class ScimUserEventsConsumer(IdentityDbContext db, TimeProvider time) :
+public sealed class ScimUserEventsConsumer(IdentityDbContext db, RoleAssigner roles, TimeProvider time) :
     IConsumer<ScimUserProvisioned>,
     IConsumer<ScimUserUpdated>,
     IConsumer<ScimUserDeactivated>,
@@ -47,6 +47,7 @@ public sealed class ScimUserEventsConsumer(IdentityDbContext db, TimeProvider ti
     private Task ApplySnapshotAsync(ConsumeContext context, Guid providerId, Guid userId, long version, ScimUserSnapshot snapshot) =>
         db.ApplyOnceAsync(context, nameof(ScimUserEventsConsumer), async cancellationToken =>
         {
+            await roles.LockRoleInputsAsync(providerId, [userId], cancellationToken);
             var user = await FindOrAddAsync(providerId, userId, cancellationToken);
             if (version <= user.Version)
             {
@@ -62,6 +63,7 @@ public sealed class ScimUserEventsConsumer(IdentityDbContext db, TimeProvider ti
             user.Version = version;
             user.LastTraceId = Activity.Current?.TraceId.ToHexString();
             user.UpdatedAt = time.GetUtcNow();
+            await roles.AssignAsync([user], cancellationToken);
         });
 
     private async Task<GovernanceUser> FindOrAddAsync(Guid providerId, Guid userId, CancellationToken cancellationToken)

@@ -31,6 +31,15 @@ public sealed class IdentityProvider
     public ProviderKind Kind { get; set; }
     public ProviderSettings Settings { get; set; } = new();
     public ProviderMappings Mappings { get; set; } = new();
+
+    /// <summary>
+    /// Grows with every change of <see cref="Mappings"/>; carried by <c>ProviderMappingsChanged</c>, recorded on each
+    /// role decision and on the role recomputation, so a stale decision can be told from a current one.
+    /// </summary>
+    public long MappingsVersion { get; set; }
+
+    /// <summary>PostgreSQL <c>xmin</c>: two concurrent updates cannot both take the same next mappings version.</summary>
+    public uint RowVersion { get; set; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; set; }
 }

@@ -67,11 +67,23 @@ internal sealed class ProviderSeeder(
         if (existing is null)
         {
             var now = time.GetUtcNow();
-            db.Providers.Add(new IdentityProvider { Id = seed.Id, Name = seed.Name.Trim(), Kind = kind, Settings = settings, CreatedAt = now, UpdatedAt = now });
+            var provider = new IdentityProvider { Id = seed.Id, Name = seed.Name.Trim(), Kind = kind, Settings = settings, MappingsVersion = 1, CreatedAt = now, UpdatedAt = now };
+            db.Providers.Add(provider);
+            db.AddMappingsChanged(provider, time);
         }
-        else if (seed.TenantId is not null && existing.Settings.TenantId is null)
+        else
         {
-            existing.Settings = settings; // Graph credentials added to the seed later; an admin's own settings are kept
+            if (seed.TenantId is not null && existing.Settings.TenantId is null)
+            {
+                existing.Settings = settings; // Graph credentials added to the seed later; an admin's own settings are kept
+            }
+
+            if (existing.MappingsVersion == 0)
+            {
+                // Seeded before mappings were published: announce them once.
+                existing.MappingsVersion = 1;
+                db.AddMappingsChanged(existing, time);
+            }
         }
 
         var hash = TokenHash(seed.ScimToken);

@@ -26,6 +26,11 @@ internal sealed class GovernanceUserEntityTypeConfiguration : IEntityTypeConfigu
                     (a, b) => a != null && b != null && a.Count == b.Count && !a.Except(b).Any(),
                     d => d.Aggregate(0, (hash, pair) => HashCode.Combine(hash, pair.Key, pair.Value)),
                     d => new Dictionary<string, string>(d)));
+        builder.Property(u => u.Role).HasColumnName("role").HasMaxLength(16);
+        builder.Property(u => u.RoleReason).HasColumnName("role_reason").HasColumnType("jsonb")
+            .HasConversion(
+                value => JsonSerializer.Serialize(value, JsonSerializerOptions.Web),
+                json => JsonSerializer.Deserialize<RoleReason>(json, JsonSerializerOptions.Web));
         builder.Property(u => u.Version).HasColumnName("version");
         builder.Property(u => u.LastTraceId).HasColumnName("last_trace_id").HasMaxLength(32);
         builder.Property(u => u.CreatedAt).HasColumnName("created_at");
@@ -33,5 +38,6 @@ internal sealed class GovernanceUserEntityTypeConfiguration : IEntityTypeConfigu
 
         builder.HasIndex(u => new { u.ProviderId, u.UserName });
         builder.HasIndex(u => new { u.State, u.UserName });
+        builder.HasIndex(u => new { u.Role, u.UserName });
     }
 }

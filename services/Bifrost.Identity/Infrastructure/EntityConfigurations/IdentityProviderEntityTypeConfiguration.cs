@@ -26,6 +26,8 @@ internal sealed class IdentityProviderEntityTypeConfiguration : IEntityTypeConfi
             .HasConversion(ToJson<ProviderSettings>(), FromJson<ProviderSettings>(), JsonComparer<ProviderSettings>());
         builder.Property(p => p.Mappings).HasColumnName("mappings").HasColumnType("jsonb")
             .HasConversion(ToJson<ProviderMappings>(), FromJson<ProviderMappings>(), JsonComparer<ProviderMappings>());
+        builder.Property(p => p.MappingsVersion).HasColumnName("mappings_version");
+        builder.Property(p => p.RowVersion).IsRowVersion();
         builder.Property(p => p.CreatedAt).HasColumnName("created_at");
         builder.Property(p => p.UpdatedAt).HasColumnName("updated_at");
 

@@ -62,6 +62,15 @@ namespace Bifrost.Identity.Infrastructure.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("provider_id");
 
+                    b.Property<string>("Role")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("role");
+
+                    b.Property<string>("RoleReason")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("role_reason");
+
                     b.Property<string>("State")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -86,9 +95,41 @@ namespace Bifrost.Identity.Infrastructure.Migrations
 
                     b.HasIndex("ProviderId", "UserName");
 
+                    b.HasIndex("Role", "UserName");
+
                     b.HasIndex("State", "UserName");
 
                     b.ToTable("users", "identity");
+                });
+
+            modelBuilder.Entity("Bifrost.Identity.Model.GroupMembership", b =>
+                {
+                    b.Property<Guid>("GroupId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("group_id");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.Property<bool>("Active")
+                        .HasColumnType("boolean")
+                        .HasColumnName("active");
+
+                    b.Property<Guid>("ProviderId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("provider_id");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("bigint")
+                        .HasColumnName("version");
+
+                    b.HasKey("GroupId", "UserId");
+
+                    b.HasIndex("UserId")
+                        .HasFilter("active");
+
+                    b.ToTable("group_memberships", "identity");
                 });
 
             modelBuilder.Entity("Bifrost.Identity.Model.IdentityProvider", b =>
@@ -112,11 +153,21 @@ namespace Bifrost.Identity.Infrastructure.Migrations
                         .HasColumnType("jsonb")
                         .HasColumnName("mappings");
 
+                    b.Property<long>("MappingsVersion")
+                        .HasColumnType("bigint")
+                        .HasColumnName("mappings_version");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)")
                         .HasColumnName("name");
+
+                    b.Property<uint>("RowVersion")
+                        .IsConcurrencyToken()
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("xid")
+                        .HasColumnName("xmin");
 
                     b.Property<string>("Settings")
                         .IsRequired()
@@ -181,6 +232,141 @@ namespace Bifrost.Identity.Infrastructure.Migrations
                         .HasFilter("token_sha256 IS NOT NULL");
 
                     b.ToTable("provisioning_tokens", "identity");
+                });
+
+            modelBuilder.Entity("Bifrost.Identity.Model.RoleRecomputation", b =>
+                {
+                    b.Property<Guid>("ProviderId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("provider_id");
+
+                    b.Property<DateTimeOffset?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("completed_at");
+
+                    b.Property<Guid?>("Cursor")
+                        .HasColumnType("uuid")
+                        .HasColumnName("cursor");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("error");
+
+                    b.Property<long>("MappingsVersion")
+                        .HasColumnType("bigint")
+                        .HasColumnName("mappings_version");
+
+                    b.Property<int>("Processed")
+                        .HasColumnType("integer")
+                        .HasColumnName("processed");
+
+                    b.Property<DateTimeOffset>("QueuedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("queued_at");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.Property<int>("Total")
+                        .HasColumnType("integer")
+                        .HasColumnName("total");
+
+                    b.HasKey("ProviderId");
+
+                    b.HasIndex("Status")
+                        .HasFilter("status IN ('Queued', 'Running')");
+
+                    b.ToTable("role_recomputations", "identity");
+                });
+
+            modelBuilder.Entity("Bifrost.Identity.Model.ScimGroup", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<bool>("Deleted")
+                        .HasColumnType("boolean")
+                        .HasColumnName("deleted");
+
+                    b.Property<string>("DisplayName")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("display_name");
+
+                    b.Property<Guid>("ProviderId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("provider_id");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("bigint")
+                        .HasColumnName("version");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ProviderId");
+
+                    b.ToTable("scim_groups", "identity");
+                });
+
+            modelBuilder.Entity("Bifrost.Identity.Model.UserAffiliation", b =>
+                {
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.Property<string>("Kind")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("kind");
+
+                    b.Property<Guid>("TargetId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("target_id");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("name");
+
+                    b.PrimitiveCollection<string[]>("Sources")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("sources");
+
+                    b.HasKey("UserId", "Kind", "TargetId");
+
+                    b.HasIndex("Kind", "TargetId", "UserId");
+
+                    b.ToTable("user_affiliations", "identity");
+                });
+
+            modelBuilder.Entity("Bifrost.Identity.Model.UserAffiliationState", b =>
+                {
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.Property<Guid>("ProviderId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("provider_id");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("bigint")
+                        .HasColumnName("version");
+
+                    b.HasKey("UserId");
+
+                    b.ToTable("user_affiliation_versions", "identity");
                 });
 
             modelBuilder.Entity("Bifrost.Messaging.InboxMessage", b =>

@@ -1,0 +1,100 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace Bifrost.Identity.Services;
+
+/// <summary>
+/// Computes and stores users' roles from their provider's current rules, attributes and group memberships, inside the
+/// caller's transaction. Callers lock the user rows first (<see cref="LockUsersAsync"/>), so two changes touching the
+/// same user cannot both compute from a stale view and the later commit always holds the latest inputs.
+/// </summary>
+public sealed class RoleAssigner(IdentityDbContext db)
+{
+    /// <summary>Locks and loads the existing users among <paramref name="userIds"/>, in id order (no deadlocks between batches).</summary>
+    public Task<List<GovernanceUser>> LockUsersAsync(IReadOnlyCollection<Guid> userIds, CancellationToken cancellationToken)
+    {
+        var ids = userIds.Distinct().ToArray();
+        return db.Users.FromSql($"SELECT * FROM identity.users WHERE id = ANY({ids}) ORDER BY id FOR UPDATE").ToListAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Takes, in this order, the locks every role computation of an event needs: the provider row FOR SHARE (a rule
+    /// change waits for this transaction, or this one for it, so no role is committed from rules older than those the
+    /// background recomputation applies), then a transaction-scoped advisory lock per user bucket (of 128), in bucket
+    /// order. The advisory locks serialise, per user, every transaction that computes a role: row locks alone cannot,
+    /// since a user being created is invisible to a concurrent membership change and each would miss the other.
+    /// The recomputation worker skips the provider lock (<paramref name="lockRules"/> false): it holds its job row instead.
+    /// </summary>
+    public async Task LockRoleInputsAsync(Guid providerId, IEnumerable<Guid> userIds, CancellationToken cancellationToken, bool lockRules = true)
+    {
+        if (lockRules)
+        {
+            await db.Database.ExecuteSqlAsync($"SELECT id FROM identity.providers WHERE id = {providerId} FOR SHARE", cancellationToken);
+        }
+
+        var buckets = userIds.Select(Bucket).Distinct().Order().ToArray();
+        if (buckets.Length > 0)
+        {
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({AdvisoryLockClass}, b) FROM unnest({buckets}) WITH ORDINALITY AS t(b, n) ORDER BY n", cancellationToken);
+        }
+    }
+
+    private const int AdvisoryLockClass = 0x1D3;
+
+    private static int Bucket(Guid id)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        id.TryWriteBytes(bytes);
+        return bytes[15] & 0x7F;
+    }
+
+    /// <summary>Locks the users among <paramref name="userIds"/> and recomputes their roles.</summary>
+    public async Task RecomputeAsync(IReadOnlyCollection<Guid> userIds, CancellationToken cancellationToken)
+    {
+        if (userIds.Count == 0)
+        {
+            return;
+        }
+
+        await AssignAsync(await LockUsersAsync(userIds, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>Sets <see cref="GovernanceUser.Role"/> and its reason on tracked, locked users.</summary>
+    public async Task AssignAsync(IReadOnlyList<GovernanceUser> users, CancellationToken cancellationToken)
+    {
+        if (users.Count == 0)
+        {
+            return;
+        }
+
+        var providerIds = users.Select(u => u.ProviderId).Distinct().ToArray();
+        var providers = await db.Providers.AsNoTracking()
+            .Where(p => providerIds.Contains(p.Id))
+            .Select(p => new { p.Id, p.Mappings, p.MappingsVersion })
+            .ToDictionaryAsync(p => p.Id, cancellationToken);
+        var groups = await GroupNamesAsync(users.Select(u => u.Id).ToArray(), cancellationToken);
+
+        foreach (var user in users)
+        {
+            var decision = providers.TryGetValue(user.ProviderId, out var provider)
+                ? RoleResolver.Resolve(provider.Mappings, provider.MappingsVersion, Subject(user, groups.GetValueOrDefault(user.Id) ?? []))
+                : null;
+            user.Role = decision?.Role;
+            user.RoleReason = decision?.Reason;
+        }
+    }
+
+    /// <summary>The displayNames of the live groups each user is an active member of.</summary>
+    public async Task<Dictionary<Guid, List<string>>> GroupNamesAsync(Guid[] userIds, CancellationToken cancellationToken)
+    {
+        var rows = await (from m in db.GroupMemberships
+                          join g in db.Groups on m.GroupId equals g.Id
+                          where userIds.Contains(m.UserId) && m.Active && !g.Deleted && g.DisplayName != null
+                          select new { m.UserId, g.DisplayName })
+            .AsNoTracking()
+            .ToListAsync(cancellationToken);
+        return rows.GroupBy(r => r.UserId).ToDictionary(g => g.Key, g => g.Select(r => r.DisplayName!).ToList());
+    }
+
+    public static RoleSubject Subject(GovernanceUser user, IReadOnlyCollection<string> groups) =>
+        new(user.UserName, user.DisplayName, user.Email, user.ExternalId, user.Attributes, groups);
+}

@@ -1,0 +1,284 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Bifrost.Contracts.Governance;
+using Bifrost.Contracts.Scim;
+using Bifrost.Identity.Model;
+using Bifrost.Testing;
+using Microsoft.EntityFrameworkCore;
+
+namespace Bifrost.Identity.FunctionalTests;
+
+/// <summary>Roles (and why), groups, profile, affiliations and the users API, from events on a real database.</summary>
+public sealed class GovernanceUsersTests(IdentityApiFixture fixture) : IClassFixture<IdentityApiFixture>
+{
+    internal const string Department = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department";
+    internal const string CostCode = "urn:ietf:params:scim:schemas:extension:CustomExt:2.0:User:costCode";
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private HttpClient Client => fixture.CreateClient();
+
+    internal static ScimUserSnapshot Snapshot(string userName, bool active = true, Dictionary<string, string>? attributes = null) => new()
+    {
+        UserName = userName,
+        DisplayName = $"Name of {userName}",
+        Email = userName,
+        Active = active,
+        Attributes = attributes ?? new Dictionary<string, string> { ["userName"] = userName },
+    };
+
+    private static string UniqueUserName() => $"u-{Guid.NewGuid():N}@contoso.test";
+
+    private async Task<Guid> CreateProviderAsync(object mappings)
+    {
+        var response = await Client.PostAsJsonAsync("/api/providers", new { name = $"p-{Guid.NewGuid():N}", kind = "entra", mappings }, Ct);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonObject>(Ct))!["id"]!.GetValue<Guid>();
+    }
+
+    private async Task<JsonObject> GetUserAsync(Guid id)
+    {
+        var response = await Client.GetAsync($"/api/users/{id}", Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonObject>(Ct))!;
+    }
+
+    private async Task<Guid> ProvisionAsync(Guid provider, Dictionary<string, string>? attributes = null, string? userName = null)
+    {
+        var id = Guid.NewGuid();
+        await fixture.DeliverAsync(new ScimUserProvisioned
+        {
+            ProviderId = provider, UserId = id, Version = 1, OccurredAt = DateTimeOffset.UtcNow, User = Snapshot(userName ?? UniqueUserName(), attributes: attributes),
+        });
+        return id;
+    }
+
+    private static string? Role(JsonObject user) => user["role"]?.GetValue<string>();
+
+    [Fact]
+    public async Task Attribute_rule_gives_the_role_and_the_reason_is_shown()
+    {
+        var provider = await CreateProviderAsync(new
+        {
+            roleRules = new[] { new { attribute = "title", value = "Engineer", role = "developer" }, new { attribute = Department, value = "IT", role = "admin" } },
+        });
+
+        var id = await ProvisionAsync(provider, new() { ["title"] = "ENGINEER", [Department] = "Sales" });
+
+        var user = await GetUserAsync(id);
+        Assert.Equal("developer", Role(user));
+        var reason = user["roleReason"]!;
+        Assert.Equal(0, reason["ruleIndex"]!.GetValue<int>());
+        Assert.Equal("title", reason["attribute"]!.GetValue<string>());
+        Assert.Equal("Engineer", reason["value"]!.GetValue<string>());
+        Assert.Equal("ENGINEER", reason["matchedValue"]!.GetValue<string>());
+        Assert.Equal("mostPermissions", reason["strategy"]!.GetValue<string>());
+        var row = await fixture.WithDbAsync(db => db.Users.AsNoTracking().SingleAsync(u => u.Id == id, Ct));
+        Assert.Equal("developer", row.Role);
+    }
+
+    [Fact]
+    public async Task User_matched_by_no_rule_has_no_role()
+    {
+        var provider = await CreateProviderAsync(new { roleRules = new[] { new { attribute = "title", value = "Manager", role = "admin" } } });
+
+        var user = await GetUserAsync(await ProvisionAsync(provider, new() { ["title"] = "Engineer" }));
+
+        Assert.Null(user["role"]);
+        Assert.Null(user["roleReason"]);
+    }
+
+    [Fact]
+    public async Task Group_membership_drives_a_groups_rule_through_add_rename_remove_and_delete()
+    {
+        var provider = await CreateProviderAsync(new { roleRules = new[] { new { attribute = "groups", value = "Bifrost Admins", role = "admin" } } });
+        var userId = await ProvisionAsync(provider);
+        var groupId = Guid.NewGuid();
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+
+        await fixture.DeliverAsync(new ScimGroupCreated { ProviderId = provider, GroupId = groupId, Version = 1, OccurredAt = now, DisplayName = "Bifrost Admins" });
+        await fixture.DeliverAsync(new ScimGroupMembersAdded { ProviderId = provider, GroupId = groupId, Version = 2, OccurredAt = now, MemberIds = [userId] });
+        var user = await GetUserAsync(userId);
+        Assert.Equal("admin", Role(user));
+        Assert.Equal("Bifrost Admins", user["roleReason"]!["matchedValue"]!.GetValue<string>());
+        Assert.Equal(groupId, Assert.Single(user["groups"]!.AsArray())!["id"]!.GetValue<Guid>());
+
+        await fixture.DeliverAsync(new ScimGroupRenamed { ProviderId = provider, GroupId = groupId, Version = 3, OccurredAt = now, DisplayName = "Former Admins" });
+        user = await GetUserAsync(userId);
+        Assert.Null(user["role"]);
+        Assert.Equal("Former Admins", Assert.Single(user["groups"]!.AsArray())!["displayName"]!.GetValue<string>());
+
+        await fixture.DeliverAsync(new ScimGroupRenamed { ProviderId = provider, GroupId = groupId, Version = 4, OccurredAt = now, DisplayName = "bifrost admins" });
+        Assert.Equal("admin", Role(await GetUserAsync(userId)));
+
+        await fixture.DeliverAsync(new ScimGroupMembersRemoved { ProviderId = provider, GroupId = groupId, Version = 5, OccurredAt = now, MemberIds = [userId] });
+        user = await GetUserAsync(userId);
+        Assert.Null(user["role"]);
+        Assert.Empty(user["groups"]!.AsArray());
+
+        // A late, older add must not bring the member back.
+        await fixture.DeliverAsync(new ScimGroupMembersAdded { ProviderId = provider, GroupId = groupId, Version = 2, OccurredAt = now, MemberIds = [userId] });
+        Assert.Null(Role(await GetUserAsync(userId)));
+
+        await fixture.DeliverAsync(new ScimGroupMembersAdded { ProviderId = provider, GroupId = groupId, Version = 6, OccurredAt = now, MemberIds = [userId] });
+        Assert.Equal("admin", Role(await GetUserAsync(userId)));
+
+        await fixture.DeliverAsync(new ScimGroupDeleted { ProviderId = provider, GroupId = groupId, Version = 7, OccurredAt = now });
+        user = await GetUserAsync(userId);
+        Assert.Null(user["role"]);
+        Assert.Empty(user["groups"]!.AsArray());
+        var membership = await fixture.WithDbAsync(db => db.GroupMemberships.AsNoTracking().SingleAsync(m => m.GroupId == groupId && m.UserId == userId, Ct));
+        Assert.False(membership.Active);
+        Assert.Equal(7, membership.Version);
+    }
+
+    [Fact]
+    public async Task Membership_before_the_group_and_the_user_exist_counts_once_they_arrive()
+    {
+        var provider = await CreateProviderAsync(new { roleRules = new[] { new { attribute = "groups", value = "*", role = "viewer" } } });
+        var userId = Guid.NewGuid();
+        var groupId = Guid.NewGuid();
+        var now = DateTimeOffset.UtcNow;
+
+        await fixture.DeliverAsync(new ScimGroupMembersAdded { ProviderId = provider, GroupId = groupId, Version = 2, OccurredAt = now, MemberIds = [userId] });
+        await fixture.DeliverAsync(new ScimUserProvisioned { ProviderId = provider, UserId = userId, Version = 1, OccurredAt = now, User = Snapshot(UniqueUserName()) });
+        Assert.Null(Role(await GetUserAsync(userId)));
+
+        await fixture.DeliverAsync(new ScimGroupCreated { ProviderId = provider, GroupId = groupId, Version = 1, OccurredAt = now, DisplayName = "Everyone" });
+
+        var user = await GetUserAsync(userId);
+        Assert.Equal("viewer", Role(user));
+        Assert.Equal("Everyone", user["roleReason"]!["matchedValue"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Deleted_group_ignores_a_late_create_and_late_members()
+    {
+        var provider = await CreateProviderAsync(new { roleRules = new[] { new { attribute = "groups", value = "*", role = "viewer" } } });
+        var userId = await ProvisionAsync(provider);
+        var groupId = Guid.NewGuid();
+        var now = DateTimeOffset.UtcNow;
+
+        await fixture.DeliverAsync(new ScimGroupDeleted { ProviderId = provider, GroupId = groupId, Version = 9, OccurredAt = now });
+        await fixture.DeliverAsync(new ScimGroupCreated { ProviderId = provider, GroupId = groupId, Version = 1, OccurredAt = now, DisplayName = "Gone" });
+        await fixture.DeliverAsync(new ScimGroupMembersAdded { ProviderId = provider, GroupId = groupId, Version = 2, OccurredAt = now, MemberIds = [userId] });
+
+        var user = await GetUserAsync(userId);
+        Assert.Null(user["role"]);
+        Assert.Empty(user["groups"]!.AsArray());
+        var group = await fixture.WithDbAsync(db => db.Groups.AsNoTracking().SingleAsync(g => g.Id == groupId, Ct));
+        Assert.True(group.Deleted);
+    }
+
+    [Fact]
+    public async Task Profile_shows_core_and_declared_attributes_only_and_keeps_the_rest_stored()
+    {
+        var provider = await CreateProviderAsync(new { scimAttributes = new[] { CostCode } });
+
+        var id = await ProvisionAsync(provider, new() { ["title"] = "Engineer", [CostCode] = "CC-9", [Department] = "Sales", ["costcode"] = "lower" });
+
+        var attributes = (await GetUserAsync(id))["attributes"]!.AsObject();
+        Assert.Equal("Engineer", attributes["title"]!.GetValue<string>());
+        Assert.Equal("CC-9", attributes[CostCode]!.GetValue<string>());
+        Assert.False(attributes.ContainsKey(Department));
+        Assert.False(attributes.ContainsKey("costcode"));
+        var stored = await fixture.WithDbAsync(db => db.Users.AsNoTracking().SingleAsync(u => u.Id == id, Ct));
+        Assert.Equal("Sales", stored.Attributes[Department]);
+    }
+
+    [Fact]
+    public async Task Affiliations_replace_on_a_newer_version_ignore_older_ones_and_filter_the_list()
+    {
+        var provider = await CreateProviderAsync(new { });
+        var id = await ProvisionAsync(provider);
+        var other = await ProvisionAsync(provider);
+        var team = Guid.NewGuid();
+        var unit = Guid.NewGuid();
+        var now = DateTimeOffset.UtcNow;
+
+        await fixture.DeliverAsync(new UserAffiliationsChanged
+        {
+            ProviderId = provider, UserId = id, Version = 2, OccurredAt = now,
+            Teams = [new Affiliation(team, "Platform", [AffiliationSources.ScimGroup, AffiliationSources.Manual])],
+            BusinessUnits = [new Affiliation(unit, "Engineering", [AffiliationSources.AttributeMapping])],
+        });
+        await fixture.DeliverAsync(new UserAffiliationsChanged { ProviderId = provider, UserId = id, Version = 1, OccurredAt = now });
+
+        var user = await GetUserAsync(id);
+        var t = Assert.Single(user["teams"]!.AsArray())!;
+        Assert.Equal(team, t["id"]!.GetValue<Guid>());
+        Assert.Equal("Platform", t["name"]!.GetValue<string>());
+        Assert.Equal(["manual", "scimGroup"], t["sources"]!.AsArray().Select(s => s!.GetValue<string>()));
+        Assert.Equal(unit, Assert.Single(user["businessUnits"]!.AsArray())!["id"]!.GetValue<Guid>());
+
+        var byTeam = await Client.GetFromJsonAsync<JsonObject>($"/api/users?team={team}", Ct);
+        Assert.Equal([id], byTeam!["items"]!.AsArray().Select(i => i!["id"]!.GetValue<Guid>()));
+        var byUnit = await Client.GetFromJsonAsync<JsonObject>($"/api/users?businessUnit={unit}&providerId={provider}", Ct);
+        Assert.Equal(1, byUnit!["total"]!.GetValue<int>());
+
+        await fixture.DeliverAsync(new UserAffiliationsChanged { ProviderId = provider, UserId = id, Version = 3, OccurredAt = now, Teams = [], BusinessUnits = [] });
+        user = await GetUserAsync(id);
+        Assert.Empty(user["teams"]!.AsArray());
+        Assert.Empty(user["businessUnits"]!.AsArray());
+        Assert.NotEqual(other, id);
+    }
+
+    [Fact]
+    public async Task List_filters_by_role_and_state_and_pages_with_a_cursor_in_stable_order()
+    {
+        var provider = await CreateProviderAsync(new { roleRules = new[] { new { attribute = "title", value = "Lead", role = "admin" } } });
+        var prefix = $"p{Guid.NewGuid():N}"[..12];
+        var ids = new List<Guid>();
+        for (var i = 0; i < 5; i++)
+        {
+            ids.Add(await ProvisionAsync(provider, new() { ["title"] = i % 2 == 0 ? "Lead" : "Dev" }, $"{prefix}-{i}@contoso.test"));
+        }
+
+        await fixture.DeliverAsync(new ScimUserDeactivated { ProviderId = provider, UserId = ids[4], Version = 2, OccurredAt = DateTimeOffset.UtcNow, User = Snapshot($"{prefix}-4@contoso.test", active: false, attributes: new() { ["title"] = "Lead" }) });
+
+        async Task<List<Guid>> Ids(string query) =>
+            (await Client.GetFromJsonAsync<JsonObject>($"/api/users?providerId={provider}&{query}", Ct))!["items"]!.AsArray().Select(i => i!["id"]!.GetValue<Guid>()).ToList();
+
+        Assert.Equal([ids[0], ids[2], ids[4]], await Ids("role=admin"));
+        Assert.Equal([ids[1], ids[3]], await Ids("role=none"));
+        Assert.Equal([ids[4]], await Ids("state=suspended"));
+        Assert.Equal([ids[0], ids[2]], await Ids("state=active&role=admin"));
+
+        var seen = new List<Guid>();
+        string? cursor = null;
+        do
+        {
+            var page = (await Client.GetFromJsonAsync<JsonObject>($"/api/users?providerId={provider}&limit=2{(cursor is null ? "" : "&cursor=" + cursor)}", Ct))!;
+            Assert.Equal(5, page["total"]!.GetValue<int>());
+            seen.AddRange(page["items"]!.AsArray().Select(i => i!["id"]!.GetValue<Guid>()));
+            cursor = page["nextCursor"]?.GetValue<string>();
+        }
+        while (cursor is not null);
+
+        Assert.Equal(ids, seen);
+        Assert.Equal(ids.Skip(2).Take(2), await Ids("offset=2&limit=2"));
+        var defaults = (await Client.GetFromJsonAsync<JsonObject>($"/api/users?providerId={provider}", Ct))!;
+        Assert.Equal(20, defaults["limit"]!.GetValue<int>());
+    }
+
+    [Theory]
+    [InlineData("limit=101", "limit")]
+    [InlineData("limit=abc", "limit")]
+    [InlineData("offset=-1", "offset")]
+    [InlineData("role=owner", "role")]
+    [InlineData("state=Active2", "state")]
+    [InlineData("team=not-a-guid", "team")]
+    [InlineData("businessUnit=1", "businessUnit")]
+    [InlineData("providerId=x", "providerId")]
+    [InlineData("cursor=%21%21", "cursor")]
+    public async Task List_with_a_bad_parameter_returns_400_naming_it(string query, string field)
+    {
+        var response = await Client.GetAsync($"/api/users?{query}", Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var body = (await response.Content.ReadFromJsonAsync<JsonObject>(Ct))!;
+        Assert.True(body["errors"]!.AsObject().ContainsKey(field), body.ToJsonString());
+    }
+}
