@@ -11,5 +11,6 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.MapDefaultEndpoints();
 app.MapTeamsApi();
+app.MapBusinessUnitsApi();
 
 app.Run();
