@@ -12,5 +12,6 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.MapDefaultEndpoints();
 app.MapTeamsApi();
+app.MapBusinessUnitsApi();
 
 app.Run();

@@ -10,7 +10,7 @@ public sealed class TeamsFromGroupsTests(TeamMappingFixture fixture) : IClassFix
     private static readonly Guid Provider = Guid.Parse("dddddddd-0000-4000-8000-000000000004");
     private static readonly DateTimeOffset T0 = new(2026, 11, 1, 9, 0, 0, TimeSpan.Zero);
 
-    private HttpClient Api => fixture.CreateClient();
+    private HttpClient Api => fixture.AdminClient();
 
     private async Task<JsonObject> TeamAsync(Guid id) =>
         (await Api.GetFromJsonAsync<JsonObject>($"/api/teams/{id}", TestContext.Current.CancellationToken))!;
@@ -68,8 +68,8 @@ public sealed class TeamsFromGroupsTests(TeamMappingFixture fixture) : IClassFix
         var manual = await Api.PostAsJsonAsync($"/api/teams/{group}/members", new { userId = bob }, ct);
         Assert.Equal(HttpStatusCode.Created, manual.StatusCode);
         var members = await MembersAsync(group);
-        Assert.Equal(["scim_group"], members[alice]);
-        Assert.Equal(["manual", "scim_group"], members[bob]);
+        Assert.Equal(["scimGroup"], members[alice]);
+        Assert.Equal(["manual", "scimGroup"], members[bob]);
 
         await fixture.DeliverAsync(Removed(group, 3, alice, bob));
 
@@ -147,7 +147,7 @@ public sealed class TeamsFromGroupsTests(TeamMappingFixture fixture) : IClassFix
 
         Assert.Equal(HttpStatusCode.NoContent, (await Api.DeleteAsync($"/api/teams/{group}/members/{user}", ct)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await Api.DeleteAsync($"/api/teams/{group}/members/{user}", ct)).StatusCode);
-        Assert.Equal(["scim_group"], (await MembersAsync(group))[user]);
+        Assert.Equal(["scimGroup"], (await MembersAsync(group))[user]);
     }
 
     [Fact]

@@ -9,7 +9,10 @@ public sealed record TeamResponse(Guid Id, string Name, Guid? ProviderId, Guid? 
 
 public sealed record MembershipSourceResponse(string Source, DateTimeOffset GrantedAt);
 
-public sealed record TeamMemberResponse(Guid UserId, IReadOnlyList<MembershipSourceResponse> Sources);
+/// <param name="Active">False while the user is suspended (decision c): the memberships stay but are inactive.</param>
+public sealed record TeamMemberResponse(Guid UserId, bool Active, IReadOnlyList<MembershipSourceResponse> Sources);
+
+public sealed record RecomputationResponse(Guid ProviderId, string Status, long MappingsVersion, int Processed, int Total, DateTimeOffset QueuedAt, DateTimeOffset UpdatedAt, DateTimeOffset? CompletedAt, string? Error);
 
 public sealed record PagedResponse<T>(IReadOnlyList<T> Items, int Offset, int Limit, int Total);
 
@@ -24,11 +27,13 @@ internal static class TeamsApi
         var api = app.MapGroup("/api/teams").WithTags("Teams");
 
         api.MapGet("/", ListTeamsAsync).WithName("ListTeams").WithSummary("Teams; search matches the name");
-        api.MapPost("/", CreateTeamAsync).WithName("CreateTeam").WithSummary("A manual team (not linked to a SCIM group)");
+        api.MapPost("/", CreateTeamAsync).WithName("CreateTeam").WithSummary("A manual team (not linked to a SCIM group)").RequireAdminRole();
         api.MapGet("/{id:guid}", GetTeamAsync).WithName("GetTeam");
-        api.MapGet("/{id:guid}/members", ListMembersAsync).WithName("ListTeamMembers").WithSummary("Active members with the source of each grant");
-        api.MapPost("/{id:guid}/members", AddManualMemberAsync).WithName("AddTeamMember").WithSummary("Add a manual member; a sync never removes it");
-        api.MapDelete("/{id:guid}/members/{userId:guid}", RemoveManualMemberAsync).WithName("RemoveTeamMember").WithSummary("Remove a manual membership");
+        api.MapGet("/{id:guid}/members", ListMembersAsync).WithName("ListTeamMembers").WithSummary("Members with the source of each grant and whether the user is active");
+        api.MapPost("/{id:guid}/members", AddManualMemberAsync).WithName("AddTeamMember").WithSummary("Add a manual member; a sync never removes it").RequireAdminRole();
+        api.MapDelete("/{id:guid}/members/{userId:guid}", RemoveManualMemberAsync).WithName("RemoveTeamMember").WithSummary("Remove a manual membership").RequireAdminRole();
+        api.MapGet("/recomputations/{providerId:guid}", GetRecomputationAsync).WithName("GetTeamRecomputation")
+            .WithSummary("Progress of the re-evaluation of a provider's users after its rules changed");
 
         return api;
     }
@@ -85,62 +90,113 @@ internal static class TeamsApi
         return TypedResults.Created($"/api/teams/{team.Id}", new TeamResponse(team.Id, team.Name, null, null, false, 0, now, now));
     }
 
-    public static async Task<Results<Ok<PagedResponse<TeamMemberResponse>>, NotFound>> ListMembersAsync(
+    public static async Task<Results<Ok<PagedResponse<TeamMemberResponse>>, NotFound, ValidationProblem>> ListMembersAsync(
         Guid id, TeamMappingDbContext db, CancellationToken cancellationToken, int offset = 0, int limit = 100)
     {
+        if (offset < 0 || limit is < 1 or > 1000)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["paging"] = ["offset must be 0 or more and limit between 1 and 1000."] });
+        }
+
         if (!await db.Teams.AnyAsync(t => t.Id == id, cancellationToken))
         {
             return TypedResults.NotFound();
         }
 
-        limit = Math.Clamp(limit, 1, 1000);
         var active = db.Memberships.AsNoTracking().Where(m => m.TeamId == id && m.Active);
         var total = await active.Select(m => m.UserId).Distinct().CountAsync(cancellationToken);
-        var users = await active.Select(m => m.UserId).Distinct().OrderBy(u => u).Skip(Math.Max(0, offset)).Take(limit).ToListAsync(cancellationToken);
+        var users = await active.Select(m => m.UserId).Distinct().OrderBy(u => u).Skip(offset).Take(limit).ToListAsync(cancellationToken);
         var grants = await active.Where(m => users.Contains(m.UserId)).ToListAsync(cancellationToken);
-        var items = users.Select(u => new TeamMemberResponse(u, grants.Where(g => g.UserId == u)
-            .OrderBy(g => g.Source).Select(g => new MembershipSourceResponse(SourceName(g.Source), g.GrantedAt)).ToList())).ToList();
+        var suspended = await SuspendedAsync(db, users, cancellationToken);
+        var items = users.Select(u => new TeamMemberResponse(u, !suspended.Contains(u), grants.Where(g => g.UserId == u)
+            .OrderBy(g => g.Source).Select(g => new MembershipSourceResponse(AffiliationRefresher.SourceName(g.Source), g.GrantedAt)).ToList())).ToList();
         return TypedResults.Ok(new PagedResponse<TeamMemberResponse>(items, offset, limit, total));
     }
 
-    public static async Task<Results<Created, NotFound, ProblemHttpResult>> AddManualMemberAsync(
-        Guid id, AddMemberRequest request, TeamMappingDbContext db, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<Results<Created, NotFound, ValidationProblem, ProblemHttpResult>> AddManualMemberAsync(
+        Guid id, AddMemberRequest request, TeamMappingDbContext db, AffiliationRefresher refresher, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (!await db.Teams.AnyAsync(t => t.Id == id && t.ArchivedAt == null, cancellationToken))
+        var team = await db.Teams.AsNoTracking().Where(t => t.Id == id && t.ArchivedAt == null).Select(t => new { t.ProviderId }).SingleOrDefaultAsync(cancellationToken);
+        if (team is null)
         {
             return TypedResults.NotFound();
         }
 
+        if (await OtherProviderAsync(db, request.UserId, team.ProviderId, cancellationToken))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["userId"] = ["The user belongs to another provider."] });
+        }
+
         var now = time.GetUtcNow();
-        db.Memberships.Add(new TeamMembership { TeamId = id, UserId = request.UserId, Source = MembershipSource.Manual, Active = true, GrantedAt = now, UpdatedAt = now });
-        try
+        var source = nameof(MembershipSource.Manual);
+        var added = await InTransactionAsync(db, async ct =>
         {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, detail: "The user is already a manual member of this team.");
-        }
+            var inserted = await db.Database.ExecuteSqlAsync($"""
+                INSERT INTO team_mapping.team_memberships (team_id, user_id, source, active, version, granted_at, updated_at)
+                VALUES ({id}, {request.UserId}, {source}, TRUE, 0, {now}, {now}) ON CONFLICT DO NOTHING
+                """, ct);
+            if (inserted > 0)
+            {
+                await refresher.RefreshAsync(team.ProviderId, [request.UserId], ct);
+            }
 
-        return TypedResults.Created($"/api/teams/{id}/members/{request.UserId}");
+            return inserted > 0;
+        }, cancellationToken);
+
+        return added
+            ? TypedResults.Created($"/api/teams/{id}/members/{request.UserId}")
+            : TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, detail: "The user is already a manual member of this team.");
     }
 
-    public static async Task<Results<NoContent, NotFound>> RemoveManualMemberAsync(Guid id, Guid userId, TeamMappingDbContext db, CancellationToken cancellationToken)
+    public static async Task<Results<NoContent, NotFound>> RemoveManualMemberAsync(
+        Guid id, Guid userId, TeamMappingDbContext db, AffiliationRefresher refresher, CancellationToken cancellationToken)
     {
-        var removed = await db.Memberships
-            .Where(m => m.TeamId == id && m.UserId == userId && m.Source == MembershipSource.Manual)
-            .ExecuteDeleteAsync(cancellationToken);
-        return removed == 0 ? TypedResults.NotFound() : TypedResults.NoContent();
+        var removed = await InTransactionAsync(db, async ct =>
+        {
+            var rows = await db.Memberships
+                .Where(m => m.TeamId == id && m.UserId == userId && m.Source == MembershipSource.Manual)
+                .ExecuteDeleteAsync(ct);
+            if (rows > 0)
+            {
+                await refresher.RefreshAsync(null, [userId], ct);
+            }
+
+            return rows > 0;
+        }, cancellationToken);
+        return removed ? TypedResults.NoContent() : TypedResults.NotFound();
     }
+
+    public static async Task<Results<Ok<RecomputationResponse>, NotFound>> GetRecomputationAsync(Guid providerId, TeamMappingDbContext db, CancellationToken cancellationToken)
+    {
+        var run = await db.Recomputations.AsNoTracking().SingleOrDefaultAsync(r => r.ProviderId == providerId, cancellationToken);
+        return run is null
+            ? TypedResults.NotFound()
+            : TypedResults.Ok(new RecomputationResponse(run.ProviderId, run.Status.ToString().ToLowerInvariant(), run.MappingsVersion, run.Processed, run.Total,
+                run.QueuedAt, run.UpdatedAt, run.CompletedAt, run.Error));
+    }
+
+    /// <summary>Runs <paramref name="work"/> in one transaction under the execution strategy (retried as a whole).</summary>
+    internal static Task<T> InTransactionAsync<T>(TeamMappingDbContext db, Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
+        db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        {
+            db.ChangeTracker.Clear();
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            var result = await work(ct);
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+            return result;
+        }, cancellationToken);
+
+    /// <summary>True when the user is known in a provider other than <paramref name="providerId"/> (a manual team has none).</summary>
+    internal static Task<bool> OtherProviderAsync(TeamMappingDbContext db, Guid userId, Guid? providerId, CancellationToken cancellationToken) =>
+        providerId is { } provider
+            ? db.Users.AnyAsync(u => u.Id == userId && u.ProviderId != provider, cancellationToken)
+            : Task.FromResult(false);
+
+    internal static async Task<HashSet<Guid>> SuspendedAsync(TeamMappingDbContext db, List<Guid> users, CancellationToken cancellationToken) =>
+        [.. await db.Users.AsNoTracking().Where(u => users.Contains(u.Id) && u.State == MappedUserState.Suspended).Select(u => u.Id).ToListAsync(cancellationToken)];
 
     private static IQueryable<TeamResponse> Project(TeamMappingDbContext db, IQueryable<Team> teams) =>
         teams.Select(t => new TeamResponse(t.Id, t.Name, t.ProviderId, t.ScimGroupId, t.ArchivedAt != null,
             db.Memberships.Where(m => m.TeamId == t.Id && m.Active).Select(m => m.UserId).Distinct().Count(), t.CreatedAt, t.UpdatedAt));
-
-    private static string SourceName(MembershipSource source) => source switch
-    {
-        MembershipSource.Manual => "manual",
-        MembershipSource.ScimGroup => "scim_group",
-        _ => "attribute_mapping",
-    };
 }

@@ -11,7 +11,19 @@ internal static class Extensions
     {
         builder.AddServiceDbContext<TeamMappingDbContext>(DatabaseName, TeamMappingDbContext.Schema);
 
-        builder.AddMessaging(bus => bus.AddConsumer<ScimGroupEventsConsumer>(typeof(ScimGroupEventsConsumerDefinition)));
+        builder.AddMessaging(bus =>
+        {
+            bus.AddConsumer<ScimGroupEventsConsumer>(typeof(ScimGroupEventsConsumerDefinition));
+            bus.AddConsumer<ScimUserEventsConsumer>(typeof(ScimUserEventsConsumerDefinition));
+            bus.AddConsumer<ProviderMappingsChangedConsumer>(typeof(ProviderMappingsChangedConsumerDefinition));
+        });
         builder.AddOutboxRelay<TeamMappingDbContext>();
+
+        // A malformed body is the caller's mistake: 400 (a problem body from the status-code pages), also in Development.
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = false);
+
+        builder.Services.AddScoped<AffiliationRefresher>();
+        builder.Services.AddOptions<RecomputationOptions>().BindConfiguration("Bifrost:Recomputation").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddHostedService<RecomputationWorker>();
     }
 }

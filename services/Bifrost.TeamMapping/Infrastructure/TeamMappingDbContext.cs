@@ -15,6 +15,16 @@ public sealed class TeamMappingDbContext(DbContextOptions<TeamMappingDbContext> 
 
     public DbSet<TeamMembership> Memberships => Set<TeamMembership>();
 
+    public DbSet<BusinessUnit> BusinessUnits => Set<BusinessUnit>();
+
+    public DbSet<BusinessUnitMembership> BusinessUnitMemberships => Set<BusinessUnitMembership>();
+
+    public DbSet<MappedUser> Users => Set<MappedUser>();
+
+    public DbSet<ProviderRules> ProviderRules => Set<ProviderRules>();
+
+    public DbSet<Recomputation> Recomputations => Set<Recomputation>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.HasDefaultSchema(Schema);

@@ -9,9 +9,11 @@ namespace Bifrost.TeamMapping.Messaging;
 /// One team per SCIM group (team id = group id): created, renamed and archived with the group, members from the
 /// group's membership batches with source <see cref="MembershipSource.ScimGroup"/>. Each change applies only when its
 /// group version is newer than what the team or membership row holds, under a row lock, so redelivered, concurrent or
-/// reordered events leave the same state. Manual memberships are never touched.
+/// reordered events leave the same state. Manual memberships are never touched, and a deleted user is never added.
+/// Every applied change refreshes the affected users (their rules may match on <c>groups</c>, and their published
+/// affiliations carry team names and sources).
 /// </summary>
-public sealed class ScimGroupEventsConsumer(TeamMappingDbContext db) :
+public sealed class ScimGroupEventsConsumer(TeamMappingDbContext db, AffiliationRefresher refresher) :
     IConsumer<ScimGroupCreated>,
     IConsumer<ScimGroupRenamed>,
     IConsumer<ScimGroupDeleted>,
@@ -51,6 +53,9 @@ public sealed class ScimGroupEventsConsumer(TeamMappingDbContext db) :
                 change(team);
                 team.ScimGroupVersion = version;
                 team.UpdatedAt = occurredAt;
+                await db.SaveChangesAsync(cancellationToken);
+                var members = await db.Memberships.Where(m => m.TeamId == groupId && m.Active).Select(m => m.UserId).Distinct().ToListAsync(cancellationToken);
+                await refresher.RefreshAsync(providerId, members, cancellationToken);
             }
         });
 
@@ -64,11 +69,13 @@ public sealed class ScimGroupEventsConsumer(TeamMappingDbContext db) :
             await db.Database.ExecuteSqlAsync($"""
                 INSERT INTO team_mapping.team_memberships (team_id, user_id, source, active, version, granted_at, updated_at)
                 SELECT {groupId}, member, {source}, {active}, {version}, {occurredAt}, {occurredAt} FROM unnest({ids}) AS member
+                WHERE NOT EXISTS (SELECT 1 FROM team_mapping.users u WHERE u.id = member AND u.state = 'Deleted')
                 ON CONFLICT (team_id, user_id, source) DO UPDATE
                 SET active = EXCLUDED.active, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at,
                     granted_at = CASE WHEN team_memberships.active THEN team_memberships.granted_at ELSE EXCLUDED.granted_at END
                 WHERE team_memberships.version < EXCLUDED.version
                 """, cancellationToken);
+            await refresher.RefreshAsync(providerId, ids, cancellationToken);
         });
 
     /// <summary>

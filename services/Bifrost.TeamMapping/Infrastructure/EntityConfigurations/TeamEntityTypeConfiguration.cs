@@ -21,6 +21,9 @@ internal sealed class TeamEntityTypeConfiguration : IEntityTypeConfiguration<Tea
 
         builder.HasIndex(t => t.ScimGroupId).IsUnique();
         builder.HasIndex(t => new { t.NameKey, t.Id });
+
+        // A rule-made team is one per (provider, name); SCIM-group teams may share names, manual teams have no provider.
+        builder.HasIndex(t => new { t.ProviderId, t.NameKey }).IsUnique().HasFilter("scim_group_id IS NULL AND provider_id IS NOT NULL");
     }
 }
 

@@ -104,6 +104,199 @@ namespace Bifrost.TeamMapping.Infrastructure.Migrations
                     b.ToTable("outbox_messages", "team_mapping");
                 });
 
+            modelBuilder.Entity("Bifrost.TeamMapping.Model.BusinessUnit", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("NameKey")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)")
+                        .HasColumnName("name_key");
+
+                    b.Property<Guid>("ProviderId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("provider_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("NameKey", "Id");
+
+                    b.HasIndex("ProviderId", "NameKey")
+                        .IsUnique();
+
+                    b.ToTable("business_units", "team_mapping");
+                });
+
+            modelBuilder.Entity("Bifrost.TeamMapping.Model.BusinessUnitMembership", b =>
+                {
+                    b.Property<Guid>("BusinessUnitId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("business_unit_id");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.Property<string>("Source")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("source");
+
+                    b.Property<DateTimeOffset>("GrantedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("granted_at");
+
+                    b.HasKey("BusinessUnitId", "UserId", "Source");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("business_unit_memberships", "team_mapping");
+                });
+
+            modelBuilder.Entity("Bifrost.TeamMapping.Model.MappedUser", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("AffiliationsHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("affiliations_hash");
+
+                    b.Property<long>("AffiliationsVersion")
+                        .HasColumnType("bigint")
+                        .HasColumnName("affiliations_version");
+
+                    b.Property<string>("Attributes")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("attributes");
+
+                    b.Property<Guid>("ProviderId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("provider_id");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("state");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("bigint")
+                        .HasColumnName("version");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ProviderId", "Id");
+
+                    b.ToTable("users", "team_mapping");
+                });
+
+            modelBuilder.Entity("Bifrost.TeamMapping.Model.ProviderRules", b =>
+                {
+                    b.Property<Guid>("ProviderId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("provider_id");
+
+                    b.Property<string>("BusinessUnitRules")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("business_unit_rules");
+
+                    b.Property<bool>("ProviderDeleted")
+                        .HasColumnType("boolean")
+                        .HasColumnName("provider_deleted");
+
+                    b.Property<string>("TeamRules")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("team_rules");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("bigint")
+                        .HasColumnName("version");
+
+                    b.HasKey("ProviderId");
+
+                    b.ToTable("provider_rules", "team_mapping");
+                });
+
+            modelBuilder.Entity("Bifrost.TeamMapping.Model.Recomputation", b =>
+                {
+                    b.Property<Guid>("ProviderId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("provider_id");
+
+                    b.Property<DateTimeOffset?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("completed_at");
+
+                    b.Property<Guid?>("Cursor")
+                        .HasColumnType("uuid")
+                        .HasColumnName("cursor");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("error");
+
+                    b.Property<long>("MappingsVersion")
+                        .HasColumnType("bigint")
+                        .HasColumnName("mappings_version");
+
+                    b.Property<int>("Processed")
+                        .HasColumnType("integer")
+                        .HasColumnName("processed");
+
+                    b.Property<DateTimeOffset>("QueuedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("queued_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.Property<int>("Total")
+                        .HasColumnType("integer")
+                        .HasColumnName("total");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("ProviderId");
+
+                    b.HasIndex("Status", "UpdatedAt");
+
+                    b.ToTable("recomputations", "team_mapping");
+                });
+
             modelBuilder.Entity("Bifrost.TeamMapping.Model.Team", b =>
                 {
                     b.Property<Guid>("Id")
@@ -153,6 +346,10 @@ namespace Bifrost.TeamMapping.Infrastructure.Migrations
 
                     b.HasIndex("NameKey", "Id");
 
+                    b.HasIndex("ProviderId", "NameKey")
+                        .IsUnique()
+                        .HasFilter("scim_group_id IS NULL AND provider_id IS NOT NULL");
+
                     b.ToTable("teams", "team_mapping");
                 });
 
@@ -192,6 +389,15 @@ namespace Bifrost.TeamMapping.Infrastructure.Migrations
                     b.HasIndex("UserId");
 
                     b.ToTable("team_memberships", "team_mapping");
+                });
+
+            modelBuilder.Entity("Bifrost.TeamMapping.Model.BusinessUnitMembership", b =>
+                {
+                    b.HasOne("Bifrost.TeamMapping.Model.BusinessUnit", null)
+                        .WithMany()
+                        .HasForeignKey("BusinessUnitId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Bifrost.TeamMapping.Model.TeamMembership", b =>

@@ -1,0 +1,26 @@
+namespace Bifrost.TeamMapping.Model;
+
+public enum MappedUserState
+{
+    Active,
+    Suspended,
+    Deleted,
+}
+
+/// <summary>
+/// What team-mapping knows of a SCIM user: the flattened attribute snapshot the rules match, the state (decision c) and
+/// the last SCIM version applied (0 for a placeholder made by a group membership that overtook the user's creation).
+/// <see cref="AffiliationsVersion"/> and <see cref="AffiliationsHash"/> describe the last published
+/// <c>UserAffiliationsChanged</c>, so a change is published once and only when the lists differ.
+/// </summary>
+public sealed class MappedUser
+{
+    public Guid Id { get; init; }
+    public Guid ProviderId { get; init; }
+    public MappedUserState State { get; set; }
+    public long Version { get; set; }
+    public Dictionary<string, string> Attributes { get; set; } = [];
+    public long AffiliationsVersion { get; set; }
+    public string AffiliationsHash { get; set; } = "";
+    public DateTimeOffset UpdatedAt { get; set; }
+}
