@@ -6,7 +6,7 @@ namespace Bifrost.AppHost;
 /// <summary>
 /// The local Microsoft Graph stand-in (tests/Bifrost.GraphEmulator), started in Development (or when
 /// <c>Bifrost:GraphEmulator:Enabled</c> is true) so reconciliation talks to a real HTTP Graph through the real SDK.
-/// Its directory is sized by <c>Bifrost:GraphEmulator:Users</c>, <c>:Groups</c> and <c>:Seed</c>.
+/// Its directory is sized by <c>Bifrost:GraphEmulator:Users</c>, <c>:Groups</c>, <c>:Seed</c> and <c>:MembershipsPerUser</c>.
 /// </summary>
 public static class GraphEmulatorExtensions
 {
@@ -23,6 +23,7 @@ public static class GraphEmulatorExtensions
             .WithEnvironment("Emulator__Users", section["Users"] ?? "300")
             .WithEnvironment("Emulator__Groups", section["Groups"] ?? "30")
             .WithEnvironment("Emulator__Seed", section["Seed"] ?? "42")
+            .WithEnvironment("Emulator__MembershipsPerUser", section["MembershipsPerUser"] ?? "")
             .WithHttpHealthCheck("/health");
     }
 

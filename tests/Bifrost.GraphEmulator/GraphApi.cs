@@ -11,6 +11,10 @@ public sealed class EmulatorOptions
     public int Users { get; set; } = 300;
     public int Groups { get; set; } = 30;
     public int Seed { get; set; } = 42;
+
+    /// <summary>Groups per user (Emulator__MembershipsPerUser); unset keeps the classic two-group layout.</summary>
+    public int? MembershipsPerUser { get; set; }
+
     public string TenantId { get; set; } = "00000000-0000-4000-8000-00000000ten7";
     public string ClientId { get; set; } = "bifrost-reconciliation";
 

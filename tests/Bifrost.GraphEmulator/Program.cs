@@ -10,7 +10,7 @@ builder.Services.AddSingleton<EmulatorState>();
 builder.Services.AddSingleton(sp =>
 {
     var options = sp.GetRequiredService<IOptions<EmulatorOptions>>().Value;
-    return new SyntheticDirectory(new DirectoryOptions(options.Users, options.Groups, options.Seed));
+    return new SyntheticDirectory(new DirectoryOptions(options.Users, options.Groups, options.Seed) { MembershipsPerUser = options.MembershipsPerUser });
 });
 
 var app = builder.Build();

@@ -12,14 +12,23 @@ public sealed record DirectoryGroup(Guid Id, string DisplayName, string MailNick
 /// <summary>Shape of a synthetic directory: same options and seed, same directory, whatever the size.</summary>
 public sealed record DirectoryOptions(int Users = 300, int Groups = 30, int Seed = 42, string Domain = "contoso.test")
 {
+    /// <summary>
+    /// Groups per user. Null (the default) keeps the classic layout: two groups, <c>i mod G</c> and
+    /// <c>(i div G) mod G</c>. A value m (clamped to 1..G) spreads every user over m distinct groups
+    /// <c>(i + k·⌊G/m⌋) mod G</c> for k = 0..m-1, so 100k users × 10k groups × 10 give 1M memberships.
+    /// </summary>
+    public int? MembershipsPerUser { get; init; }
+
     /// <summary>Every fifth user is not assigned to the enterprise application (out of scope for provisioning).</summary>
     public bool IsAssigned(int index) => index % 5 != 4;
 }
 
 /// <summary>
 /// A deterministic directory computed on demand: user <c>i</c> and group <c>j</c> are pure functions of (seed, index),
-/// so a million users need no memory. Every user is a member of two groups, <c>i mod G</c> and <c>(i div G) mod G</c>
-/// (one when they coincide), so group <c>j</c>'s members can be enumerated in index order without scanning.
+/// so a million users need no memory. By default every user is a member of two groups, <c>i mod G</c> and
+/// <c>(i div G) mod G</c> (one when they coincide); with <see cref="DirectoryOptions.MembershipsPerUser"/> m, of the m
+/// groups <c>(i + k·⌊G/m⌋) mod G</c>. Either way group <c>j</c>'s members can be enumerated in index order without
+/// scanning.
 /// Mutations (attribute changes, disables, deletions, membership edits) are kept in a small overlay.
 /// </summary>
 public sealed class SyntheticDirectory(DirectoryOptions options)
@@ -81,16 +90,19 @@ public sealed class SyntheticDirectory(DirectoryOptions options)
 
     /// <summary>
     /// Members of group <paramref name="group"/> in user-index order, from <paramref name="fromIndex"/> on. Users come in
-    /// blocks of G consecutive indices: in block b every user is a member when b mod G is the group, otherwise only the
-    /// user at offset <c>group</c>.
+    /// blocks of G consecutive indices. Classic layout: in block b every user is a member when b mod G is the group,
+    /// otherwise only the user at offset <c>group</c>. With m memberships per user: in every block the users at the m
+    /// offsets <c>(group - k·⌊G/m⌋) mod G</c>.
     /// </summary>
     public IEnumerable<int> Members(int group, int fromIndex = 0)
     {
         var g = options.Groups;
+        var offsets = MembershipsPerUser is { } m ? MemberOffsets(group, m) : null;
         for (var block = Math.Max(0, fromIndex) / g; block * g < options.Users; block++)
         {
             var start = block * g;
-            var candidates = block % g == group ? Enumerable.Range(start, g) : [start + group];
+            var candidates = offsets is not null ? offsets.Select(o => start + o)
+                : block % g == group ? Enumerable.Range(start, g) : [start + group];
             foreach (var index in candidates)
             {
                 if (index >= fromIndex && index < options.Users && !_overlay.IsMembershipRemoved(group, index) && User(index) is not null)
@@ -106,8 +118,42 @@ public sealed class SyntheticDirectory(DirectoryOptions options)
         }
     }
 
-    /// <summary>The groups a user is a member of as generated: <c>i mod G</c> and <c>(i div G) mod G</c>.</summary>
-    public IEnumerable<int> GroupsOf(int user) => new[] { user % options.Groups, user / options.Groups % options.Groups }.Distinct();
+    /// <summary>
+    /// The groups a user is a member of as generated: <c>i mod G</c> and <c>(i div G) mod G</c>, or with m memberships
+    /// per user the m distinct groups <c>(i + k·⌊G/m⌋) mod G</c>.
+    /// </summary>
+    public IEnumerable<int> GroupsOf(int user)
+    {
+        var g = options.Groups;
+        if (MembershipsPerUser is not { } m)
+        {
+            return new[] { user % g, user / g % g }.Distinct();
+        }
+
+        var step = g / m;
+        return Enumerable.Range(0, m).Select(k => (int)((user + (long)k * step) % g));
+    }
+
+    /// <summary>Whether the generated directory (before the overlay) makes <paramref name="user"/> a member of <paramref name="group"/>.</summary>
+    public bool IsGeneratedMember(int group, int user) => GroupsOf(user).Contains(group);
+
+    /// <summary>The effective memberships per user (clamped to 1..G), or null for the classic two-group layout.</summary>
+    public int? MembershipsPerUser => options.MembershipsPerUser is { } m ? Math.Clamp(m, 1, Math.Max(1, options.Groups)) : null;
+
+    /// <summary>The sorted, distinct offsets within a block of G users whose user belongs to <paramref name="group"/>.</summary>
+    private int[] MemberOffsets(int group, int m)
+    {
+        var g = options.Groups;
+        var step = g / m;
+        var offsets = new int[m];
+        for (var k = 0; k < m; k++)
+        {
+            offsets[k] = (int)(((group - (long)k * step) % g + g) % g);
+        }
+
+        Array.Sort(offsets);
+        return offsets;
+    }
 
     /// <summary>A stable integer hash of (seed, index, salt): the same on every run and machine (unlike HashCode).</summary>
     private int Mix(int index, int salt)
