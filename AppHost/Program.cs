@@ -23,4 +23,7 @@ var gateways = builder.AddGateways(infrastructure, credentials, gateway => gatew
 // The SCIM endpoint URL identity shows when SCIM is enabled: the (first) gateway's public address.
 identity.WithEnvironment("Bifrost__PublicBaseUrl", gateways[0].GetEndpoint("http"));
 
+// Development: the Entra simulator plays Entra's initial cycle once against the first gateway (AppHost/DemoExtensions.cs).
+builder.AddDemo(credentials, gateways[0], graphEmulator);
+
 builder.Build().Run();
