@@ -14,14 +14,21 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Bifrost.Reconciliation.FunctionalTests;
 
-/// <summary>A small Graph emulator (200 users, 12 groups) on a real Kestrel port, for runs that repair everything.</summary>
+/// <summary>A small Graph emulator (200 users, 12 groups by default) on a real Kestrel port, for runs that repair everything.</summary>
 public sealed class SmallGraphEmulator : WebApplicationFactory<SyntheticDirectory>
 {
     public const int Users = 200;
     public const int Groups = 12;
+    private readonly int _users;
+    private readonly int _groups;
 
-    public SmallGraphEmulator()
+    public SmallGraphEmulator() : this(Users, Groups)
     {
+    }
+
+    public SmallGraphEmulator(int users, int groups)
+    {
+        (_users, _groups) = (users, groups);
         UseKestrel(TestEnvironment.FreeTcpPort());
         StartServer();
     }
@@ -40,8 +47,8 @@ public sealed class SmallGraphEmulator : WebApplicationFactory<SyntheticDirector
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseSetting("Emulator:Users", Users.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        builder.UseSetting("Emulator:Groups", Groups.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        builder.UseSetting("Emulator:Users", _users.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        builder.UseSetting("Emulator:Groups", _groups.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Emulator:Seed", "11");
         builder.UseSetting("Emulator:TenantId", GraphEmulatorFixture.TenantId);
         builder.UseSetting("Emulator:ClientId", GraphEmulatorFixture.ClientId);
