@@ -25,6 +25,7 @@ public static class GraphEmulatorExtensions
             .WithEnvironment("Emulator__Users", section["Users"] ?? "300")
             .WithEnvironment("Emulator__Groups", section["Groups"] ?? "30")
             .WithEnvironment("Emulator__Seed", section["Seed"] ?? "42")
+            .WithHttpEndpoint() // the emulator project has no launch profile, so no endpoint of its own
             .WithHttpHealthCheck("/health");
     }
 
