@@ -8,8 +8,10 @@ var identity = builder.AddProject<Projects.Bifrost_Identity>("identity").WithInf
     .WithDevelopmentProvider(credentials);
 var teamMapping = builder.AddProject<Projects.Bifrost_TeamMapping>("team-mapping").WithInfrastructure(infrastructure, "teammappingdb");
 var graphEmulator = builder.AddGraphEmulator();
+identity.WithDevelopmentGraphCredentials(graphEmulator, credentials);
 var reconciliation = builder.AddProject<Projects.Bifrost_Reconciliation>("reconciliation").WithInfrastructure(infrastructure, "reconciliationdb")
-    .WithReference(ingestion)
+    .WithReference(ingestion).WaitFor(ingestion)
+    .WithReference(identity).WaitFor(identity)
     .WithGraphEmulator(graphEmulator);
 
 // Every gateway replica is a resource of its own ("gateway", "gateway-2", …) with its own port, so each one can be

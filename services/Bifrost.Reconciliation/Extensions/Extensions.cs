@@ -14,6 +14,8 @@ internal static class Extensions
         builder.AddMessaging();
         builder.AddOutboxRelay<ReconciliationDbContext>();
 
+        // A body that does not bind (e.g. "dryRun": "maybe") is a 400 with a problem body, in Development too.
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = false);
         builder.Services.AddOptions<ReconciliationOptions>().BindConfiguration("Bifrost:Reconciliation").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHttpClient(nameof(GraphClients));
         builder.Services.AddSingleton<GraphClients>();

@@ -135,7 +135,7 @@ public sealed class RunCoordinator(
                 {
                     await reconciler.RunAsync(provider, run.DryRun, report, CheckpointAsync, cancellationToken);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {
                     // Carry on with the other providers; the run fails, naming this one.
                     error = (error is null ? "" : error + "; ") + $"provider {provider.ProviderId}: {Reason(ex)}";
@@ -143,7 +143,7 @@ public sealed class RunCoordinator(
                 }
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
             error = "cancelled: the reconciliation service is stopping";
         }
@@ -177,6 +177,7 @@ public sealed class RunCoordinator(
         Microsoft.Graph.Models.ODataErrors.ODataError odata => $"Graph answered {odata.ResponseStatusCode} {odata.Error?.Code}",
         IngestionException or ReconciliationConfigurationException or Graph.GraphAuthenticationException => ex.Message,
         HttpRequestException http => $"HTTP request failed ({http.HttpRequestError}{(http.StatusCode is { } code ? $", {(int)code}" : "")})",
+        OperationCanceledException => "a request timed out",
         _ => ex.GetType().Name,
     };
 
