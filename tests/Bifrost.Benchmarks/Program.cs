@@ -8,6 +8,15 @@ using Bifrost.Benchmarks;
 //      [--users 100000] [--concurrency 32] [--seconds 20] [--groups 20] [--members-per-patch 100]
 // Propagation latency (SCIM write accepted → visible in the governance API), under a steady background load:
 //   ... -- --mode propagation --admin-key <key> --users 10000 --rate 100 --samples 500 [--probes 4]
+// Or the gateway's token check in-process (no system needed; µs per check, warm):
+//   dotnet run -c Release --project tests/Bifrost.Benchmarks -- --token-check [--providers 1000] [--iterations 200000]
+if (args.Contains("--token-check"))
+{
+    int Arg(string name, int fallback) => Array.IndexOf(args, name) is var at and >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
+    await TokenCheckBenchmark.RunAsync(Arg("--providers", 1000), Arg("--iterations", 200_000));
+    return;
+}
+
 var options = Options.Parse(args);
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.Concurrency * 2, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
 {

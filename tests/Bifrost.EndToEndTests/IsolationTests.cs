@@ -160,11 +160,12 @@ public sealed class IsolationTests(BifrostAppFixture app)
                     var userName = $"iso-{run}-{Index(models, model)}-bulk-{Guid.NewGuid():N}@contoso.test";
                     var foreignUser = Pick(random, other.Users.Keys);
                     var foreignGroup = Pick(random, other.Groups.Keys);
-                    var bulk = $$"""
+                    var patch = MembersPatch("add", ["bulkId:u1"]);
+                    var bulk = $$$"""
                         {"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[
-                          {"method":"POST","path":"/Users","bulkId":"u1","data":{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"{{userName}}"}},
-                          {"method":"DELETE","path":"/Users/{{foreignUser}}"},
-                          {"method":"PATCH","path":"/Groups/{{foreignGroup}}","data":{{MembersPatch("add", ["bulkId:u1"])}}}
+                          {"method":"POST","path":"/Users","bulkId":"u1","data":{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"{{{userName}}}"}},
+                          {"method":"DELETE","path":"/Users/{{{foreignUser}}}"},
+                          {"method":"PATCH","path":"/Groups/{{{foreignGroup}}}","data":{{{patch}}}}
                         ]}
                         """;
                     var answer = await SearchAsync(model, "/scim/v2/Bulk", bulk);
