@@ -172,19 +172,21 @@ public sealed class GovernanceUsersTests(IdentityApiFixture fixture) : IClassFix
     }
 
     [Fact]
-    public async Task Profile_shows_core_and_declared_attributes_only_and_keeps_the_rest_stored()
+    public async Task Profile_shows_standard_and_declared_attributes_only_and_keeps_the_rest_stored()
     {
         var provider = await CreateProviderAsync(new { scimAttributes = new[] { CostCode } });
 
-        var id = await ProvisionAsync(provider, new() { ["title"] = "Engineer", [CostCode] = "CC-9", [Department] = "Sales", ["costcode"] = "lower" });
+        const string badge = "urn:ietf:params:scim:schemas:extension:CustomExt:2.0:User:badge";
+        var id = await ProvisionAsync(provider, new() { ["title"] = "Engineer", [CostCode] = "CC-9", [Department] = "Sales", [badge] = "B-7", ["costcode"] = "lower" });
 
         var attributes = (await GetUserAsync(id))["attributes"]!.AsObject();
         Assert.Equal("Engineer", attributes["title"]!.GetValue<string>());
+        Assert.Equal("Sales", attributes[Department]!.GetValue<string>());
         Assert.Equal("CC-9", attributes[CostCode]!.GetValue<string>());
-        Assert.False(attributes.ContainsKey(Department));
+        Assert.False(attributes.ContainsKey(badge));
         Assert.False(attributes.ContainsKey("costcode"));
         var stored = await fixture.WithDbAsync(db => db.Users.AsNoTracking().SingleAsync(u => u.Id == id, Ct));
-        Assert.Equal("Sales", stored.Attributes[Department]);
+        Assert.Equal("B-7", stored.Attributes[badge]);
     }
 
     [Fact]

@@ -84,9 +84,15 @@ public sealed class ScimUserEventsTests(IdentityApiFixture fixture) : IClassFixt
     {
         var id = Guid.NewGuid();
         await fixture.DeliverAsync(new ScimUserDeleted { ProviderId = Provider, UserId = id, Version = 2, OccurredAt = DateTimeOffset.UtcNow });
-        await fixture.DeliverAsync(new ScimUserProvisioned { ProviderId = Provider, UserId = id, Version = 1, OccurredAt = DateTimeOffset.UtcNow, User = Snapshot(UniqueUserName()) });
+        var userName = UniqueUserName();
+        await fixture.DeliverAsync(new ScimUserProvisioned { ProviderId = Provider, UserId = id, Version = 1, OccurredAt = DateTimeOffset.UtcNow, User = Snapshot(userName, title: "v1") });
 
-        Assert.Equal("deleted", (await GetUserAsync(id))["state"]!.GetValue<string>());
+        var user = await GetUserAsync(id);
+        Assert.Equal("deleted", user["state"]!.GetValue<string>());
+        Assert.Equal(2, user["version"]!.GetValue<long>());
+        // The delete carries no snapshot: the profile still comes from the newest one.
+        Assert.Equal(userName, user["userName"]!.GetValue<string>());
+        Assert.Equal("v1", user["attributes"]!["title"]!.GetValue<string>());
     }
 
     [Fact]

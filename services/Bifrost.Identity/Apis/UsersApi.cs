@@ -6,8 +6,8 @@ using Microsoft.EntityFrameworkCore;
 namespace Bifrost.Identity.Apis;
 
 /// <summary>
-/// A governance user. <see cref="Attributes"/> is the profile: the SCIM core attributes plus exactly the provider's
-/// declared SCIM attributes (exact-case names); every other attribute is stored but not shown. <see cref="Role"/> is
+/// A governance user. <see cref="Attributes"/> is the profile: the standard SCIM attributes (core and enterprise) plus
+/// exactly the provider's declared custom SCIM attributes (exact-case names); every other attribute is stored, not shown. <see cref="Role"/> is
 /// null when no rule matches, and <see cref="RoleReason"/> says which rule decided it.
 /// </summary>
 public sealed record UserResponse(
@@ -62,12 +62,20 @@ internal static class UsersApi
     public const int DefaultLimit = 20;
     public const int MaxLimit = 100;
 
-    /// <summary>Core SCIM User attributes shown on every governance user (scalars, as ingestion flattens them).</summary>
+    private const string EnterpriseUrn = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+    /// <summary>
+    /// Standard SCIM User attributes shown on every governance user (scalars, as ingestion flattens them): the core
+    /// schema and the enterprise extension. Anything else is custom and shown only when the provider declares it
+    /// (decision g).
+    /// </summary>
     public static readonly HashSet<string> CoreAttributes = new(StringComparer.Ordinal)
     {
         "userName", "externalId", "displayName", "nickName", "profileUrl", "title", "userType", "preferredLanguage",
         "locale", "timezone", "name.formatted", "name.familyName", "name.givenName", "name.middleName",
         "name.honorificPrefix", "name.honorificSuffix",
+        $"{EnterpriseUrn}:employeeNumber", $"{EnterpriseUrn}:costCenter", $"{EnterpriseUrn}:organization",
+        $"{EnterpriseUrn}:division", $"{EnterpriseUrn}:department", $"{EnterpriseUrn}:manager",
     };
 
     public static RouteGroupBuilder MapUsersApi(this IEndpointRouteBuilder app)

@@ -49,19 +49,26 @@ public sealed class ScimUserEventsConsumer(IdentityDbContext db, RoleAssigner ro
         {
             await roles.LockRoleInputsAsync(providerId, [userId], cancellationToken);
             var user = await FindOrAddAsync(providerId, userId, cancellationToken);
-            if (version <= user.Version)
+            if (version <= user.SnapshotVersion)
             {
                 return;
             }
 
+            // The profile takes the newest snapshot, even behind a delete that overtook it (a delete carries none);
+            // the state only moves forward with the user's version.
             user.UserName = snapshot.UserName;
             user.ExternalId = snapshot.ExternalId;
             user.DisplayName = snapshot.DisplayName;
             user.Email = snapshot.Email;
             user.Attributes = new Dictionary<string, string>(snapshot.Attributes);
-            user.State = snapshot.Active ? UserState.Active : UserState.Suspended;
-            user.Version = version;
-            user.LastTraceId = Activity.Current?.TraceId.ToHexString();
+            user.SnapshotVersion = version;
+            if (version > user.Version)
+            {
+                user.State = snapshot.Active ? UserState.Active : UserState.Suspended;
+                user.Version = version;
+                user.LastTraceId = Activity.Current?.TraceId.ToHexString();
+            }
+
             user.UpdatedAt = time.GetUtcNow();
             await roles.AssignAsync([user], cancellationToken);
         });

@@ -29,6 +29,9 @@ public sealed class GovernanceUser
     public RoleReason? RoleReason { get; set; }
     public long Version { get; set; }
 
+    /// <summary>The SCIM version of the snapshot behind the profile fields (a delete moves <see cref="Version"/> only).</summary>
+    public long SnapshotVersion { get; set; }
+
     /// <summary>Trace id of the SCIM request behind the last applied change: where an SRE starts following it.</summary>
     public string? LastTraceId { get; set; }
     public DateTimeOffset CreatedAt { get; init; }

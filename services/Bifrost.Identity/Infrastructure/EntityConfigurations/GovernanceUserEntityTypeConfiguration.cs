@@ -32,6 +32,7 @@ internal sealed class GovernanceUserEntityTypeConfiguration : IEntityTypeConfigu
                 value => JsonSerializer.Serialize(value, JsonSerializerOptions.Web),
                 json => JsonSerializer.Deserialize<RoleReason>(json, JsonSerializerOptions.Web));
         builder.Property(u => u.Version).HasColumnName("version");
+        builder.Property(u => u.SnapshotVersion).HasColumnName("snapshot_version");
         builder.Property(u => u.LastTraceId).HasColumnName("last_trace_id").HasMaxLength(32);
         builder.Property(u => u.CreatedAt).HasColumnName("created_at");
         builder.Property(u => u.UpdatedAt).HasColumnName("updated_at");

@@ -71,6 +71,10 @@ namespace Bifrost.Identity.Infrastructure.Migrations
                         .HasColumnType("jsonb")
                         .HasColumnName("role_reason");
 
+                    b.Property<long>("SnapshotVersion")
+                        .HasColumnType("bigint")
+                        .HasColumnName("snapshot_version");
+
                     b.Property<string>("State")
                         .IsRequired()
                         .HasMaxLength(16)
