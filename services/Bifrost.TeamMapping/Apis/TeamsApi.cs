@@ -122,6 +122,11 @@ internal static class TeamsApi
             return TypedResults.NotFound();
         }
 
+        if (request.UserId == Guid.Empty)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["userId"] = ["userId is required."] });
+        }
+
         if (await OtherProviderAsync(db, request.UserId, team.ProviderId, cancellationToken))
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["userId"] = ["The user belongs to another provider."] });

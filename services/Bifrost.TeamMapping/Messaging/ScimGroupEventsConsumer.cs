@@ -22,15 +22,15 @@ public sealed class ScimGroupEventsConsumer(TeamMappingDbContext db, Affiliation
 {
     public Task Consume(ConsumeContext<ScimGroupCreated> context) =>
         ApplyGroupAsync(context, context.Message.ProviderId, context.Message.GroupId, context.Message.Version, context.Message.OccurredAt,
-            team => Restore(team, context.Message.DisplayName));
+            context.Message.DisplayName, team => team.ArchivedAt = null);
 
     public Task Consume(ConsumeContext<ScimGroupRenamed> context) =>
         ApplyGroupAsync(context, context.Message.ProviderId, context.Message.GroupId, context.Message.Version, context.Message.OccurredAt,
-            team => Restore(team, context.Message.DisplayName));
+            context.Message.DisplayName, team => team.ArchivedAt = null);
 
     public Task Consume(ConsumeContext<ScimGroupDeleted> context) =>
         ApplyGroupAsync(context, context.Message.ProviderId, context.Message.GroupId, context.Message.Version, context.Message.OccurredAt,
-            team => team.ArchivedAt = context.Message.OccurredAt);
+            displayName: null, team => team.ArchivedAt = context.Message.OccurredAt);
 
     public Task Consume(ConsumeContext<ScimGroupMembersAdded> context) =>
         ApplyMembersAsync(context, context.Message.ProviderId, context.Message.GroupId, context.Message.Version, context.Message.OccurredAt, context.Message.MemberIds, active: true);
@@ -38,21 +38,29 @@ public sealed class ScimGroupEventsConsumer(TeamMappingDbContext db, Affiliation
     public Task Consume(ConsumeContext<ScimGroupMembersRemoved> context) =>
         ApplyMembersAsync(context, context.Message.ProviderId, context.Message.GroupId, context.Message.Version, context.Message.OccurredAt, context.Message.MemberIds, active: false);
 
-    private static void Restore(Team team, string displayName)
-    {
-        team.Rename(displayName);
-        team.ArchivedAt = null;
-    }
-
-    private Task ApplyGroupAsync(ConsumeContext context, Guid providerId, Guid groupId, long version, DateTimeOffset occurredAt, Action<Team> change) =>
+    /// <param name="displayName">The group's name at <paramref name="version"/>; it names the team when newer than the name held.</param>
+    /// <param name="change">The state change (archive or restore), applied when <paramref name="version"/> is the newest.</param>
+    private Task ApplyGroupAsync(ConsumeContext context, Guid providerId, Guid groupId, long version, DateTimeOffset occurredAt, string? displayName, Action<Team> change) =>
         db.ApplyOnceAsync(context, nameof(ScimGroupEventsConsumer), async cancellationToken =>
         {
             var team = await LockTeamAsync(providerId, groupId, occurredAt, cancellationToken);
-            if (version > team.ScimGroupVersion)
+            var renamed = displayName is not null && version > team.NameVersion;
+            if (renamed)
+            {
+                team.Rename(displayName!);
+                team.NameVersion = version;
+            }
+
+            var newest = version > team.ScimGroupVersion;
+            if (newest)
             {
                 change(team);
                 team.ScimGroupVersion = version;
-                team.UpdatedAt = occurredAt;
+            }
+
+            if (renamed || newest)
+            {
+                team.UpdatedAt = occurredAt > team.UpdatedAt ? occurredAt : team.UpdatedAt;
                 await db.SaveChangesAsync(cancellationToken);
                 var members = await db.Memberships.Where(m => m.TeamId == groupId && m.Active).Select(m => m.UserId).Distinct().ToListAsync(cancellationToken);
                 await refresher.RefreshAsync(providerId, members, cancellationToken);
@@ -65,6 +73,11 @@ public sealed class ScimGroupEventsConsumer(TeamMappingDbContext db, Affiliation
             await LockTeamAsync(providerId, groupId, occurredAt, cancellationToken);
             await db.SaveChangesAsync(cancellationToken); // a placeholder team must exist before its memberships
             var ids = memberIds.Distinct().ToArray();
+            foreach (var batch in ids.Order().Chunk(AffiliationRefresher.BatchSize))
+            {
+                await refresher.LockUsersAsync(providerId, batch, cancellationToken); // a concurrent deletion commits first or waits
+            }
+
             var source = nameof(MembershipSource.ScimGroup);
             await db.Database.ExecuteSqlAsync($"""
                 INSERT INTO team_mapping.team_memberships (team_id, user_id, source, active, version, granted_at, updated_at)

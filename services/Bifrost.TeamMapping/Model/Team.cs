@@ -16,6 +16,12 @@ public sealed class Team
 
     public Guid? ScimGroupId { get; init; }
     public long ScimGroupVersion { get; set; }
+
+    /// <summary>
+    /// Group version of the name held: a rename older than a deletion still names the archived team, so the name does
+    /// not depend on the order a deletion and renames arrive in.
+    /// </summary>
+    public long NameVersion { get; set; }
     public DateTimeOffset? ArchivedAt { get; set; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; set; }

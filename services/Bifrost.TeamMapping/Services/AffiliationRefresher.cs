@@ -30,19 +30,30 @@ public sealed class AffiliationRefresher(TeamMappingDbContext db, TimeProvider t
         }
     }
 
-    private async Task RefreshBatchAsync(Guid? providerId, Guid[] ids, CancellationToken cancellationToken)
+    /// <summary>
+    /// Locks the users' rows for the rest of the transaction (making placeholders in <paramref name="providerId"/> for
+    /// users not seen yet), so a membership change and the user's deletion cannot interleave: whichever commits second
+    /// sees the other.
+    /// </summary>
+    public async Task<List<MappedUser>> LockUsersAsync(Guid? providerId, Guid[] ids, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
         if (providerId is { } provider)
         {
+            var now = time.GetUtcNow();
             await db.Database.ExecuteSqlAsync($"""
                 INSERT INTO team_mapping.users (id, provider_id, state, version, attributes, affiliations_version, affiliations_hash, updated_at)
-                SELECT u, {provider}, 'Active', 0, jsonb_build_object(), 0, '', {now} FROM unnest({ids}) AS u
+                SELECT u, {provider}, 'Active', 0, jsonb_build_object(), 0, '', {now} FROM unnest({ids}) AS u ORDER BY u
                 ON CONFLICT (id) DO NOTHING
                 """, cancellationToken);
         }
 
-        var users = await db.Users.FromSql($"SELECT * FROM team_mapping.users WHERE id = ANY({ids}) ORDER BY id FOR UPDATE").ToListAsync(cancellationToken);
+        return await db.Users.FromSql($"SELECT * FROM team_mapping.users WHERE id = ANY({ids}) ORDER BY id FOR UPDATE").ToListAsync(cancellationToken);
+    }
+
+    private async Task RefreshBatchAsync(Guid? providerId, Guid[] ids, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var users = await LockUsersAsync(providerId, ids, cancellationToken);
         if (users.Count == 0)
         {
             return;

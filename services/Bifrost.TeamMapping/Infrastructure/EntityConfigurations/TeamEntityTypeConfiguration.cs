@@ -15,6 +15,7 @@ internal sealed class TeamEntityTypeConfiguration : IEntityTypeConfiguration<Tea
         builder.Property(t => t.NameKey).HasColumnName("name_key").HasMaxLength(512);
         builder.Property(t => t.ScimGroupId).HasColumnName("scim_group_id");
         builder.Property(t => t.ScimGroupVersion).HasColumnName("scim_group_version");
+        builder.Property(t => t.NameVersion).HasColumnName("name_version");
         builder.Property(t => t.ArchivedAt).HasColumnName("archived_at");
         builder.Property(t => t.CreatedAt).HasColumnName("created_at");
         builder.Property(t => t.UpdatedAt).HasColumnName("updated_at");

@@ -323,6 +323,10 @@ namespace Bifrost.TeamMapping.Infrastructure.Migrations
                         .HasColumnType("character varying(512)")
                         .HasColumnName("name_key");
 
+                    b.Property<long>("NameVersion")
+                        .HasColumnType("bigint")
+                        .HasColumnName("name_version");
+
                     b.Property<Guid?>("ProviderId")
                         .HasColumnType("uuid")
                         .HasColumnName("provider_id");
