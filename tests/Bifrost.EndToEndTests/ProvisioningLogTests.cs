@@ -45,8 +45,9 @@ public sealed class ProvisioningLogTests(BifrostAppFixture app)
         Assert.Equal(201, entry["status"]!.GetValue<int>());
         Assert.Equal("success", entry["outcome"]!.GetValue<string>());
 
+        // (The provider's other failures are the 404 probes E2eProvider made while waiting for its token on each replica.)
         var failures = await Eventually.WaitAsync(
-            () => admin.GetFromJsonAsync<JsonObject>($"/api/provisioning-log?providerId={provider.Id}&outcome=failure", Ct),
+            () => admin.GetFromJsonAsync<JsonObject>($"/api/provisioning-log?providerId={provider.Id}&outcome=failure&status=409", Ct),
             page => page!["items"]!.AsArray().Count > 0,
             TimeSpan.FromSeconds(30),
             "the conflict is in the provisioning log");
