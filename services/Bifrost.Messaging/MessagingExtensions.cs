@@ -26,7 +26,9 @@ public static class MessagingExtensions
 
         builder.Services.AddMassTransit(x =>
         {
-            x.SetKebabCaseEndpointNameFormatter();
+            // Queues are named per service (identity-scim-user-events, team-mapping-scim-user-events): two services with
+            // a consumer of the same name must each get every event, never compete for it on one shared queue.
+            x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(EndpointPrefix(builder), includeNamespace: false));
             configure?.Invoke(x);
             x.UsingRabbitMq((context, cfg) =>
             {
@@ -49,6 +51,26 @@ public static class MessagingExtensions
         });
 
         return builder;
+    }
+
+    /// <summary>
+    /// <c>Bifrost:Messaging:EndpointPrefix</c>, else the application name without its <c>Bifrost.</c> prefix and dots
+    /// (<c>Bifrost.TeamMapping</c> → <c>TeamMapping</c>, which kebab-case turns into <c>team-mapping-…</c>).
+    /// </summary>
+    internal static string EndpointPrefix(IHostApplicationBuilder builder)
+    {
+        if (builder.Configuration["Bifrost:Messaging:EndpointPrefix"] is { Length: > 0 } configured)
+        {
+            return configured;
+        }
+
+        var name = builder.Environment.ApplicationName;
+        if (name.StartsWith("Bifrost.", StringComparison.Ordinal))
+        {
+            name = name["Bifrost.".Length..];
+        }
+
+        return new string([.. name.Where(char.IsLetterOrDigit)]);
     }
 
     /// <summary>Runs the <see cref="OutboxRelay{TDbContext}"/> for a context that has <c>AddOutbox()</c> in its model.</summary>
