@@ -8,9 +8,17 @@ using Bifrost.Testing;
 namespace Bifrost.EndToEndTests;
 
 /// <summary>
+/// These tests hold the system to its latency target (a deactivated user shows suspended within a second), so they
+/// run on their own, after the parallel classes, rather than timing the test suite's own load.
+/// </summary>
+[CollectionDefinition(nameof(GovernanceUsersTests), DisableParallelization = true)]
+public sealed class GovernanceUsersCollection;
+
+/// <summary>
 /// Governance users on the whole system: a provider of its own (created and enabled through the admin API), SCIM through
 /// the gateway, role and reason, state changes, a <c>groups</c> rule, and a rule change recomputed in the background.
 /// </summary>
+[Collection(nameof(GovernanceUsersTests))]
 public sealed class GovernanceUsersTests(BifrostAppFixture app)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
