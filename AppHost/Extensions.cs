@@ -98,7 +98,8 @@ internal static class Extensions
             .WithEnvironment("BIFROST_EPHEMERAL", ephemeral)
             .WithEnvironment("BIFROST_PG_FSYNC", builder.Configuration["Bifrost:Postgres:Fsync"] ?? "on")
             .WithEnvironment("BIFROST_PG_SYNCHRONOUS_COMMIT", builder.Configuration["Bifrost:Postgres:SynchronousCommit"] ?? "on")
-            .WithHealthCheck("postgres-ready");
+            .WithHealthCheck("postgres-ready")
+            .WithEndpointProxySupport(false);
         var pg = postgres.GetEndpoint("tcp");
         ReferenceExpression PostgresConnection(string database) =>
             ReferenceExpression.Create($"Host={pg.Property(EndpointProperty.Host)};Port={pg.Property(EndpointProperty.Port)};Username=postgres;Password={pgPassword};Database={database}");
@@ -112,7 +113,8 @@ internal static class Extensions
             .WithEnvironment("BIFROST_RABBIT_USER", "bifrost")
             .WithEnvironment("BIFROST_RABBIT_PASSWORD", rabbitPassword)
             .WithEnvironment("BIFROST_EPHEMERAL", ephemeral)
-            .WithHealthCheck("rabbitmq-ready");
+            .WithHealthCheck("rabbitmq-ready")
+            .WithEndpointProxySupport(false);
         var amqp = rabbit.GetEndpoint("amqp");
         var eventBus = builder.AddConnectionString("eventbus",
             ReferenceExpression.Create($"amqp://bifrost:{rabbitPassword}@{amqp.Property(EndpointProperty.Host)}:{amqp.Property(EndpointProperty.Port)}"));
@@ -125,6 +127,27 @@ internal static class Extensions
             name => builder.AddConnectionString(name, PostgresConnection(name[..^2])),
             eventBus,
             [postgres, rabbit]);
+    }
+
+    /// <summary>
+    /// <c>Bifrost:Telemetry:TraceSampleRatio</c> (say 0.05 for a load test): every project samples that share of new traces
+    /// (parent-based, so a trace is kept or dropped whole across services). Unset, development traces everything.
+    /// </summary>
+    public static IDistributedApplicationBuilder WithTraceSampling(this IDistributedApplicationBuilder builder)
+    {
+        if (builder.Configuration["Bifrost:Telemetry:TraceSampleRatio"] is not { Length: > 0 } ratio)
+        {
+            return builder;
+        }
+
+        foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
+        {
+            builder.CreateResourceBuilder(project)
+                .WithEnvironment("OTEL_TRACES_SAMPLER", "parentbased_traceidratio")
+                .WithEnvironment("OTEL_TRACES_SAMPLER_ARG", ratio);
+        }
+
+        return builder;
     }
 
     public static IResourceBuilder<ProjectResource> WithInfrastructure(this IResourceBuilder<ProjectResource> project, BifrostInfrastructure infrastructure, string database)

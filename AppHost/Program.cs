@@ -28,4 +28,6 @@ identity.WithEnvironment("Bifrost__PublicBaseUrl", gateways[0].GetEndpoint("http
 // Development: the Entra simulator plays Entra's initial cycle once against the first gateway (AppHost/DemoExtensions.cs).
 builder.AddDemo(credentials, gateways[0], graphEmulator);
 
+builder.WithTraceSampling();
+
 builder.Build().Run();

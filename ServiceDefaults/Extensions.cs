@@ -63,7 +63,9 @@ public static class Extensions
                 .AddMeter(s_sharedSources))
             .WithTracing(tracing =>
             {
-                if (builder.Environment.IsDevelopment())
+                // Development traces everything, unless a sampler is chosen explicitly (OTEL_TRACES_SAMPLER, e.g.
+                // parentbased_traceidratio for a load test; the SDK reads it, and ratio from OTEL_TRACES_SAMPLER_ARG).
+                if (builder.Environment.IsDevelopment() && string.IsNullOrEmpty(builder.Configuration["OTEL_TRACES_SAMPLER"]))
                 {
                     tracing.SetSampler(new AlwaysOnSampler());
                 }

@@ -35,6 +35,12 @@ public static class MessagingExtensions
                 var connectionString = builder.Configuration.GetConnectionString(ConnectionName)
                     ?? throw new InvalidOperationException($"Connection string '{ConnectionName}' is missing (ConnectionStrings:{ConnectionName}).");
                 cfg.Host(new Uri(connectionString));
+
+                // MassTransit's default prefetch is twice the core count (4 on two cores): too few in flight to hide the database
+                // round trips of each consume. Consumers are safe to run concurrently (inbox, versions, row locks).
+                var messaging = builder.Configuration.GetSection("Bifrost:Messaging");
+                cfg.PrefetchCount = messaging.GetValue("PrefetchCount", 32);
+                cfg.ConcurrentMessageLimit = messaging.GetValue("ConcurrentMessageLimit", 8);
                 cfg.ConfigureEndpoints(context);
             });
         });

@@ -100,34 +100,56 @@ public sealed partial class OutboxRelay<TDbContext>(
             return 0;
         }
 
-        var published = 0;
-        Exception? failure = null;
+        // Publish the whole batch at once: the broker confirms concurrent publishes together, where one-by-one publishing
+        // waits a confirm round trip per event. Order across rows is not kept, and needs not be: every event carries its
+        // resource's version and consumers apply only newer ones.
+        var publishing = new List<(OutboxMessage Row, Task Publish)>(rows.Count);
         foreach (var row in rows)
         {
-            if (!TryResolve(row, out var message, out var messageType))
+            if (TryResolve(row, out var message, out var messageType))
             {
-                row.Attempts++;
-                row.LastError = $"Cannot resolve message type '{row.MessageType}'";
-                row.ParkedAt = timeProvider.GetUtcNow();
-                LogParked(logger, row.Id, row.MessageType);
+                publishing.Add((row, PublishAsync(row, message, messageType, cancellationToken)));
                 continue;
             }
 
-            try
+            row.Attempts++;
+            row.LastError = $"Cannot resolve message type '{row.MessageType}'";
+            row.ParkedAt = timeProvider.GetUtcNow();
+            LogParked(logger, row.Id, row.MessageType);
+        }
+
+        try
+        {
+            await Task.WhenAll(publishing.Select(p => p.Publish));
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Each failed publish is recorded on its row below; the confirmed ones are removed all the same.
+        }
+
+        var published = new List<Guid>(publishing.Count);
+        Exception? failure = null;
+        var now = timeProvider.GetUtcNow();
+        foreach (var (row, publish) in publishing)
+        {
+            if (publish.IsCompletedSuccessfully)
             {
-                await PublishAsync(row, message, messageType, cancellationToken);
-                db.Remove(row);
-                published++;
-                metrics.Published(timeProvider.GetUtcNow() - row.OccurredAt);
+                published.Add(row.Id);
+                metrics.Published(now - row.OccurredAt);
+                continue;
             }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                row.Attempts++;
-                row.LastError = Truncate(ex.Message, 2000);
-                metrics.PublishFailed();
-                failure = ex;
-                break;
-            }
+
+            var error = publish.Exception?.GetBaseException() ?? new OperationCanceledException("The publish was canceled.");
+            row.Attempts++;
+            row.LastError = Truncate(error.Message, 2000);
+            metrics.PublishFailed();
+            failure ??= error;
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        if (published.Count > 0)
+        {
+            await db.Set<OutboxMessage>().Where(m => published.Contains(m.Id)).ExecuteDeleteAsync(cancellationToken);
         }
 
         await db.SaveChangesAsync(cancellationToken);
@@ -135,10 +157,10 @@ public sealed partial class OutboxRelay<TDbContext>(
 
         if (failure is not null)
         {
-            throw new OutboxPublishException($"Publishing stopped after {published} of {rows.Count} messages; the rest stay queued.", failure);
+            throw new OutboxPublishException($"{rows.Count - published.Count} of {rows.Count} messages were not published; they stay queued.", failure);
         }
 
-        return published;
+        return published.Count;
     }
 
     private async Task PublishAsync(OutboxMessage row, object message, Type messageType, CancellationToken cancellationToken)

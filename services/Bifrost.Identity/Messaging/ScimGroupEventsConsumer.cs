@@ -36,8 +36,10 @@ public sealed class ScimGroupEventsConsumer(IdentityDbContext db, RoleAssigner r
                 return;
             }
 
-            var members = await ActiveMembersAsync(group.Id, cancellationToken);
-            await roles.LockRoleInputsAsync(message.ProviderId, members, cancellationToken);
+            var members = await roles.GroupsAffectRolesAsync(message.ProviderId, cancellationToken)
+                ? await ActiveMembersAsync(group.Id, cancellationToken)
+                : [];
+            await roles.LockRoleInputsAsync(message.ProviderId, members, cancellationToken, lockRules: false);
             group.Deleted = true;
             group.Version = Math.Max(group.Version, message.Version);
             await db.GroupMemberships
@@ -63,8 +65,10 @@ public sealed class ScimGroupEventsConsumer(IdentityDbContext db, RoleAssigner r
             }
 
             var renamed = group.DisplayName != displayName;
-            var members = renamed ? await ActiveMembersAsync(group.Id, cancellationToken) : [];
-            await roles.LockRoleInputsAsync(providerId, members, cancellationToken);
+            var members = renamed && await roles.GroupsAffectRolesAsync(providerId, cancellationToken)
+                ? await ActiveMembersAsync(group.Id, cancellationToken)
+                : [];
+            await roles.LockRoleInputsAsync(providerId, members, cancellationToken, lockRules: false);
             group.DisplayName = displayName;
             group.Version = version;
             await db.SaveChangesAsync(cancellationToken);
@@ -82,7 +86,12 @@ public sealed class ScimGroupEventsConsumer(IdentityDbContext db, RoleAssigner r
 
             // One statement per batch: insert or move each row to this version when it is newer than the row's last change.
             var ids = memberIds.Distinct().ToArray();
-            await roles.LockRoleInputsAsync(providerId, ids, cancellationToken);
+            var affectsRoles = await roles.GroupsAffectRolesAsync(providerId, cancellationToken);
+            if (affectsRoles)
+            {
+                await roles.LockRoleInputsAsync(providerId, ids, cancellationToken, lockRules: false);
+            }
+
             var changed = await db.Database.SqlQuery<Guid>($"""
                 INSERT INTO identity.group_memberships (group_id, user_id, provider_id, active, version)
                 SELECT {groupId}, id, {providerId}, {active}, {version} FROM unnest({ids}) AS id
@@ -90,7 +99,7 @@ public sealed class ScimGroupEventsConsumer(IdentityDbContext db, RoleAssigner r
                 WHERE group_memberships.version < excluded.version
                 RETURNING user_id AS "Value"
                 """).ToListAsync(cancellationToken);
-            if (group.DisplayName is not null)
+            if (affectsRoles && group.DisplayName is not null)
             {
                 await roles.RecomputeAsync(changed, cancellationToken);
             }

@@ -38,6 +38,22 @@ public sealed class RoleAssigner(IdentityDbContext db)
         }
     }
 
+    /// <summary>
+    /// For a group change (membership or name): takes the provider row FOR SHARE and tells whether the provider's role
+    /// rules read <c>groups</c>. When they do not, no role can change and the caller skips the per-user locks and the
+    /// recomputation: a rule change that adds a <c>groups</c> rule waits for this transaction, and its background
+    /// recomputation then sees the membership this transaction commits.
+    /// </summary>
+    public async Task<bool> GroupsAffectRolesAsync(Guid providerId, CancellationToken cancellationToken)
+    {
+        var mappings = await db.Providers
+            .FromSql($"SELECT * FROM identity.providers WHERE id = {providerId} FOR SHARE")
+            .AsNoTracking()
+            .Select(p => p.Mappings)
+            .SingleOrDefaultAsync(cancellationToken);
+        return mappings is not null && RoleResolver.ReadsGroups(mappings);
+    }
+
     private const int AdvisoryLockClass = 0x1D3;
 
     private static int Bucket(Guid id)

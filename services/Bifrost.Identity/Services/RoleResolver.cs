@@ -52,6 +52,9 @@ public static class RoleResolver
         return best;
     }
 
+    /// <summary>Whether any role rule reads the user's groups: only then can a membership or a group name change a role.</summary>
+    public static bool ReadsGroups(ProviderMappings mappings) => mappings.RoleRules.Any(r => r.Attribute == Groups);
+
     /// <summary>admin 2, developer 1, viewer 0; anything else -1 (never matches).</summary>
     public static int Rank(string? role) => role switch
     {
