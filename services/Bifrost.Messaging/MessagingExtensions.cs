@@ -20,6 +20,7 @@ public static class MessagingExtensions
     {
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton<OutboxSignal>();
+        builder.Services.TryAddSingleton<OutboxDispatchQueue>();
         builder.Services.TryAddSingleton<OutboxCommitInterceptor>();
         builder.Services.TryAddSingleton<MessagingMetrics>();
         builder.Services.AddOptions<OutboxOptions>().BindConfiguration("Bifrost:Outbox");

@@ -11,6 +11,7 @@ public static class MessagingModelBuilderExtensions
         {
             b.ToTable("outbox_messages");
             b.HasKey(m => m.Id);
+            b.Ignore(m => m.Event);
             b.Property(m => m.Id).HasColumnName("id").ValueGeneratedNever();
             b.Property(m => m.Sequence).HasColumnName("sequence").UseIdentityAlwaysColumn();
             b.HasIndex(m => m.Sequence).HasFilter("parked_at IS NULL");

@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
@@ -39,12 +41,46 @@ public sealed class OutboxSignal
 }
 
 /// <summary>
-/// Signals the relay after a commit that included outbox rows: after <c>SaveChanges</c> when it ran its own
-/// transaction, after <c>Commit</c> when the caller opened one.
+/// The relay's fast path: outbox rows this process has just committed, handed over in memory so they are published at
+/// once rather than at the next database claim. One queue per DbContext type that runs a relay. Bounded: when it is full
+/// (or no relay reads it) the rows simply wait for the relay's poll, so nothing depends on this queue for delivery.
 /// </summary>
-internal sealed class OutboxCommitInterceptor(OutboxSignal signal) : DbTransactionInterceptor, ISaveChangesInterceptor
+public sealed class OutboxDispatchQueue
 {
-    private readonly ConditionalWeakTable<DbContext, object> _pending = [];
+    public const int Capacity = 10_000;
+
+    private readonly ConcurrentDictionary<Type, Channel<OutboxMessage>> _channels = new();
+
+    internal ChannelReader<OutboxMessage> Register(Type contextType) =>
+        _channels.GetOrAdd(contextType, _ => Channel.CreateBounded<OutboxMessage>(
+            new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true })).Reader;
+
+    /// <returns><c>false</c> when some message was not queued (no relay for the context, or the queue is full).</returns>
+    internal bool TryEnqueue(Type contextType, IReadOnlyList<OutboxMessage> messages)
+    {
+        if (!_channels.TryGetValue(contextType, out var channel))
+        {
+            return false;
+        }
+
+        var all = true;
+        foreach (var message in messages)
+        {
+            all &= channel.Writer.TryWrite(message);
+        }
+
+        return all;
+    }
+}
+
+/// <summary>
+/// After a commit that included outbox rows (after <c>SaveChanges</c> when it ran its own transaction, after
+/// <c>Commit</c> when the caller opened one) hands the rows to the relay's dispatch queue, or wakes its poll when they
+/// cannot be queued. A rollback forgets them.
+/// </summary>
+internal sealed class OutboxCommitInterceptor(OutboxSignal signal, OutboxDispatchQueue queue) : DbTransactionInterceptor, ISaveChangesInterceptor
+{
+    private readonly ConditionalWeakTable<DbContext, List<OutboxMessage>> _pending = [];
 
     public ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
     {
@@ -78,11 +114,33 @@ internal sealed class OutboxCommitInterceptor(OutboxSignal signal) : DbTransacti
 
     public override void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => Flush(eventData.Context);
 
+    public override Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Forget(eventData.Context);
+        return Task.CompletedTask;
+    }
+
+    public override void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) => Forget(eventData.Context);
+
     private void Mark(DbContext? context)
     {
-        if (context is not null && context.ChangeTracker.Entries<OutboxMessage>().Any(e => e.State == EntityState.Added))
+        if (context is null)
         {
-            _pending.AddOrUpdate(context, context);
+            return;
+        }
+
+        var added = context.ChangeTracker.Entries<OutboxMessage>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();
+        if (added.Count > 0)
+        {
+            _pending.GetOrCreateValue(context).AddRange(added);
+        }
+    }
+
+    private void Forget(DbContext? context)
+    {
+        if (context is not null)
+        {
+            _pending.Remove(context);
         }
     }
 
@@ -96,9 +154,13 @@ internal sealed class OutboxCommitInterceptor(OutboxSignal signal) : DbTransacti
 
     private void Flush(DbContext? context)
     {
-        if (context is not null && _pending.Remove(context))
+        if (context is not null && _pending.TryGetValue(context, out var messages))
         {
-            signal.Notify();
+            _pending.Remove(context);
+            if (!queue.TryEnqueue(context.GetType(), messages))
+            {
+                signal.Notify();
+            }
         }
     }
 }

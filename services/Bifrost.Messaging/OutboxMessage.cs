@@ -33,6 +33,9 @@ public sealed class OutboxMessage
     /// <summary>Set when the row can never be published (unknown type, unreadable payload); kept for an operator.</summary>
     public DateTimeOffset? ParkedAt { get; set; }
 
+    /// <summary>The event object itself while this process holds it (not mapped): the dispatcher publishes it without a round trip through JSON.</summary>
+    internal object? Event { get; private init; }
+
     internal static readonly JsonSerializerOptions SerializerOptions = new(JsonSerializerDefaults.Web);
 
     public static OutboxMessage Create<T>(T message, TimeProvider timeProvider) where T : class
@@ -47,6 +50,7 @@ public sealed class OutboxMessage
             OccurredAt = timeProvider.GetUtcNow(),
             TraceParent = activity?.Id is { } id && activity.IdFormat == ActivityIdFormat.W3C ? id : null,
             TraceState = activity?.TraceStateString,
+            Event = message,
         };
     }
 }

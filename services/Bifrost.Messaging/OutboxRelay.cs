@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Threading.Channels;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -25,22 +26,121 @@ public sealed class OutboxOptions
 }
 
 /// <summary>
-/// Publishes committed outbox rows oldest first, with <c>MessageId</c> = row id, and deletes them once the broker has
-/// confirmed them. Rows are claimed with <c>FOR UPDATE SKIP LOCKED</c>, so several replicas share the work. A broker
-/// outage leaves the rows in place and the relay retries with back-off: events are delayed, never dropped.
+/// Publishes committed outbox rows with <c>MessageId</c> = row id and deletes them once the broker has confirmed them.
+/// Two paths share that work:
+/// <list type="bullet">
+/// <item>The dispatcher (fast path) takes the rows this process has just committed from the <see cref="OutboxDispatchQueue"/>,
+/// deletes them in a transaction (<c>DELETE … RETURNING</c>, which also claims them), publishes what it deleted and
+/// commits only once the broker has confirmed every one; on any failure it rolls back and the rows stay.</item>
+/// <item>The poller (safety net) claims the oldest rows with <c>FOR UPDATE SKIP LOCKED</c> every poll interval, or at
+/// once when the dispatcher could not take a commit: other replicas' rows, rows left by a failure or a crash.</item>
+/// </list>
+/// Row locks keep the two from publishing the same row: a row the dispatcher holds is skipped by the poller, and a row
+/// the poller holds is gone when the dispatcher's delete gets it. A broker outage leaves the rows in place and the poller
+/// retries with back-off: events are delayed, never dropped.
 /// </summary>
 public sealed partial class OutboxRelay<TDbContext>(
     IServiceScopeFactory scopeFactory,
     IBus bus,
     OutboxSignal signal,
+    OutboxDispatchQueue dispatchQueue,
     MessagingMetrics metrics,
     TimeProvider timeProvider,
     IOptions<OutboxOptions> options,
     ILogger<OutboxRelay<TDbContext>> logger) : BackgroundService where TDbContext : DbContext
 {
     private readonly OutboxOptions _options = options.Value;
+    private readonly ChannelReader<OutboxMessage> _committed = dispatchQueue.Register(typeof(TDbContext));
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(DispatchCommittedAsync(stoppingToken), PollAsync(stoppingToken));
+
+    private async Task DispatchCommittedAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<OutboxMessage>(_options.BatchSize);
+        try
+        {
+            while (await _committed.WaitToReadAsync(stoppingToken))
+            {
+                batch.Clear();
+                while (batch.Count < _options.BatchSize && _committed.TryRead(out var message))
+                {
+                    batch.Add(message);
+                }
+
+                try
+                {
+                    await DispatchAsync(batch, stoppingToken);
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    // The rows are still in the table (the delete rolled back): the poller takes them, with back-off.
+                    LogDispatchFailed(logger, ex, typeof(TDbContext).Name, batch.Count);
+                    signal.Notify();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Deletes (and so claims) the given committed rows, publishes those it got, and commits when all are confirmed.</summary>
+    internal async Task<int> DispatchAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken)
+    {
+        var byId = new Dictionary<Guid, OutboxMessage>(messages.Count);
+        foreach (var message in messages)
+        {
+            byId.TryAdd(message.Id, message);
+        }
+
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TDbContext>();
+        return await db.Database.CreateExecutionStrategy().ExecuteAsync(token => DispatchAsync(db, byId, token), cancellationToken);
+    }
+
+    private async Task<int> DispatchAsync(TDbContext db, Dictionary<Guid, OutboxMessage> byId, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var ids = byId.Keys.ToArray();
+        var deleteSql = "DELETE FROM " + OutboxTable(db) + " WHERE id = ANY({0}) AND parked_at IS NULL RETURNING id AS \"Value\"";
+        var claimed = await db.Database.SqlQueryRaw<Guid>(deleteSql, ids).ToListAsync(cancellationToken);
+        if (claimed.Count == 0)
+        {
+            await transaction.CommitAsync(cancellationToken);
+            return 0;
+        }
+
+        var publishes = new List<Task>(claimed.Count);
+        foreach (var id in claimed)
+        {
+            var row = byId[id];
+            if (row.Event is { } message)
+            {
+                publishes.Add(PublishAsync(row, message, message.GetType(), cancellationToken));
+            }
+            else if (TryResolve(row, out var resolved, out var messageType))
+            {
+                publishes.Add(PublishAsync(row, resolved, messageType, cancellationToken));
+            }
+            else
+            {
+                throw new InvalidOperationException($"Outbox message {row.Id} cannot be resolved; the poller parks it.");
+            }
+        }
+
+        await Task.WhenAll(publishes);
+        await transaction.CommitAsync(cancellationToken);
+        var now = timeProvider.GetUtcNow();
+        foreach (var id in claimed)
+        {
+            metrics.Published(now - byId[id].OccurredAt);
+        }
+
+        return claimed.Count;
+    }
+
+    private async Task PollAsync(CancellationToken stoppingToken)
     {
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
@@ -224,6 +324,10 @@ public sealed partial class OutboxRelay<TDbContext>(
     [LoggerMessage(EventId = 1001, EventName = "OutboxRelayFailed", Level = LogLevel.Warning,
         Message = "Outbox relay for {Context} failed ({Failures} in a row); retrying in {BackoffMs} ms")]
     private static partial void LogRelayFailed(ILogger logger, Exception exception, string context, int failures, double backoffMs);
+
+    [LoggerMessage(EventId = 1003, EventName = "OutboxDispatchFailed", Level = LogLevel.Warning,
+        Message = "Outbox dispatch for {Context} failed for {Count} committed messages; the relay's poll publishes them")]
+    private static partial void LogDispatchFailed(ILogger logger, Exception exception, string context, int count);
 
     [LoggerMessage(EventId = 1002, EventName = "OutboxMessageParked", Level = LogLevel.Error,
         Message = "Outbox message {MessageId} of type {MessageType} cannot be deserialized and was parked")]

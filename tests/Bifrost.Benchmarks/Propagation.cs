@@ -89,7 +89,8 @@ internal static class Propagation
                         break;
                     }
 
-                    await Task.Delay(2, cancellationToken);
+                    // A 5 ms pause: the probe should see the change promptly without its own polling becoming the load.
+                    await Task.Delay(5, cancellationToken);
                 }
 
                 if (seen)

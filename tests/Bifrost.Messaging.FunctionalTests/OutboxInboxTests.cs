@@ -36,6 +36,55 @@ public sealed class OutboxInboxTests
     }
 
     [Fact]
+    public async Task Committed_events_are_dispatched_at_once_without_waiting_for_the_poll()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var database = await PostgresDatabase.CreateAsync(ct);
+        // The poll runs once at start (an empty table) and then not for an hour: only the dispatcher can publish.
+        using var host = await TestApp.StartAsync(database.ConnectionString, TestEnvironment.RabbitMq, Guid.NewGuid().ToString("N"), pollInterval: TimeSpan.FromHours(1));
+        await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
+
+        var ids = await TestApp.WriteEventsAsync(host, 25);
+
+        var applied = await Eventually.WaitAsync(
+            () => TestApp.QueryAsync(host, db => db.Applied.AsNoTracking().ToListAsync(ct)),
+            rows => rows.Count == ids.Count, TimeSpan.FromSeconds(20), "all 25 events are applied by the dispatcher");
+        Assert.Equal(ids.Order(), applied.Select(a => a.ResourceId).Order());
+        Assert.All(applied, row => Assert.Equal(1, row.TimesApplied));
+        await Eventually.WaitAsync(() => TestApp.QueryAsync(host, db => db.Set<OutboxMessage>().CountAsync(ct)), n => n == 0, Patience, "the dispatcher removed the rows");
+        await host.StopAsync(ct);
+    }
+
+    [Fact]
+    public async Task A_rolled_back_write_publishes_nothing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var database = await PostgresDatabase.CreateAsync(ct);
+        using var host = await TestApp.StartAsync(database.ConnectionString, TestEnvironment.RabbitMq, Guid.NewGuid().ToString("N"));
+        var rolledBack = Guid.NewGuid();
+        await using (var scope = host.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<TestDbContext>();
+            await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+            {
+                await using var transaction = await db.Database.BeginTransactionAsync(ct);
+                db.AddOutboxMessage(new SomethingHappened(rolledBack, 0));
+                await db.SaveChangesAsync(ct);
+                await transaction.RollbackAsync(ct);
+            });
+        }
+
+        var committed = await TestApp.WriteEventsAsync(host, 1);
+        await Eventually.WaitAsync(() => TestApp.QueryAsync(host, db => db.Applied.CountAsync(ct)), n => n == 1, Patience, "the committed event is applied");
+        await Task.Delay(TimeSpan.FromSeconds(1), ct);
+
+        var applied = await TestApp.QueryAsync(host, db => db.Applied.AsNoTracking().Select(a => a.ResourceId).ToListAsync(ct));
+        Assert.Equal(committed, applied);
+        Assert.Equal(0, await TestApp.QueryAsync(host, db => db.Set<OutboxMessage>().CountAsync(ct)));
+        await host.StopAsync(ct);
+    }
+
+    [Fact]
     public async Task Redelivered_message_with_the_same_id_is_applied_once()
     {
         var ct = TestContext.Current.CancellationToken;

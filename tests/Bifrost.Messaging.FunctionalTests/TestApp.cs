@@ -56,7 +56,7 @@ public sealed class SomethingHappenedConsumerDefinition : BifrostConsumerDefinit
 /// <summary>A host shaped like a Bifrost service: the shared DbContext registration, MassTransit on RabbitMQ, the relay.</summary>
 public static class TestApp
 {
-    public static async Task<IHost> StartAsync(string database, string rabbit, string queueSuffix, bool consume = true, bool relay = true)
+    public static async Task<IHost> StartAsync(string database, string rabbit, string queueSuffix, bool consume = true, bool relay = true, TimeSpan? pollInterval = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -64,7 +64,7 @@ public static class TestApp
             ["ConnectionStrings:testdb"] = database,
             ["ConnectionStrings:eventbus"] = rabbit,
             ["Bifrost:Database:MigrateOnStartup"] = "false",
-            ["Bifrost:Outbox:PollInterval"] = "00:00:00.200",
+            ["Bifrost:Outbox:PollInterval"] = (pollInterval ?? TimeSpan.FromMilliseconds(200)).ToString(),
             ["Bifrost:Outbox:PublishTimeout"] = "00:00:02",
             ["Bifrost:Outbox:MaxBackoff"] = "00:00:01",
         });
