@@ -45,7 +45,7 @@ internal sealed class BifrostInfrastructure(
 }
 
 /// <summary>The Development secrets, as AppHost parameters (never in configuration files).</summary>
-internal sealed record DevelopmentCredentials(IResourceBuilder<ParameterResource> ScimToken, IResourceBuilder<ParameterResource> AdminKey);
+internal sealed record DevelopmentCredentials(IResourceBuilder<ParameterResource> ScimToken, IResourceBuilder<ParameterResource> AdminKey, IResourceBuilder<ParameterResource> ViewerKey);
 
 internal static class Extensions
 {
@@ -55,6 +55,7 @@ internal static class Extensions
     /// <summary>Development defaults, documented in the README. Never used outside Development.</summary>
     public const string DevScimTokenDefault = "bifrost-dev-scim-token-change-me-0123456789";
     public const string DevAdminKeyDefault = "bifrost-dev-admin-key";
+    public const string DevViewerKeyDefault = "bifrost-dev-viewer-key";
     public const string DevProviderName = "Development Entra";
 
     public static BifrostInfrastructure AddBifrostInfrastructure(this IDistributedApplicationBuilder builder)
@@ -226,6 +227,8 @@ internal static class Extensions
         var adminKey = app.Configuration["BIFROST_ADMIN_KEY"] is { Length: > 0 } k ? k : DevAdminKeyDefault;
         var tokenParameter = app.AddParameter("dev-scim-token", token, secret: true);
         var adminKeyParameter = app.AddParameter("dev-admin-key", adminKey, secret: true);
+        var viewerKey = app.Configuration["BIFROST_VIEWER_KEY"] is { Length: > 0 } v ? v : DevViewerKeyDefault;
+        var viewerKeyParameter = app.AddParameter("dev-viewer-key", viewerKey, secret: true);
 
         var port = app.Configuration.GetValue("Bifrost:GatewayPort", 8080);
         var url = port == 0 ? "(a random port: see the dashboard)" : $"http://localhost:{port}";
@@ -236,13 +239,14 @@ internal static class Extensions
               Dev provider id:         {DevProviderId}
               Dev SCIM token:          {(token == DevScimTokenDefault ? $"{token} (default; set BIFROST_DEV_SCIM_TOKEN)" : "from BIFROST_DEV_SCIM_TOKEN")}
               Dev admin key:           {(adminKey == DevAdminKeyDefault ? $"{adminKey} (default; set BIFROST_ADMIN_KEY)" : "from BIFROST_ADMIN_KEY")}
+              Dev viewer key (read-only): {(viewerKey == DevViewerKeyDefault ? $"{viewerKey} (default; set BIFROST_VIEWER_KEY)" : "from BIFROST_VIEWER_KEY")}
             """);
 
-        return new DevelopmentCredentials(tokenParameter, adminKeyParameter);
+        return new DevelopmentCredentials(tokenParameter, adminKeyParameter, viewerKeyParameter);
     }
 
     /// <summary>
-    /// The gateway side of the development credentials: the admin key, and the Development provider's token as a
+    /// The gateway side of the development credentials: the admin key, a read-only viewer key, and the Development provider's token as a
     /// configured credential (which still works when identity is unreachable; identity's state for the provider wins).
     /// </summary>
     private static IResourceBuilder<ProjectResource> WithDevelopmentCredentials(this IResourceBuilder<ProjectResource> gateway, DevelopmentCredentials credentials) =>
@@ -254,7 +258,11 @@ internal static class Extensions
             .WithEnvironment("Bifrost__Gateway__Providers__0__Token", "env.BIFROST_DEV_SCIM_TOKEN")
             .WithEnvironment("Bifrost__Gateway__AdminKeys__0__Name", "development")
             .WithEnvironment("Bifrost__Gateway__AdminKeys__0__Role", "Admin")
-            .WithEnvironment("Bifrost__Gateway__AdminKeys__0__Key", "env.BIFROST_ADMIN_KEY");
+            .WithEnvironment("Bifrost__Gateway__AdminKeys__0__Key", "env.BIFROST_ADMIN_KEY")
+            .WithEnvironment("BIFROST_VIEWER_KEY", credentials.ViewerKey)
+            .WithEnvironment("Bifrost__Gateway__AdminKeys__1__Name", "development-viewer")
+            .WithEnvironment("Bifrost__Gateway__AdminKeys__1__Role", "Viewer")
+            .WithEnvironment("Bifrost__Gateway__AdminKeys__1__Key", "env.BIFROST_VIEWER_KEY");
 
     /// <summary>Identity seeds the Development provider (fixed id, token from BIFROST_DEV_SCIM_TOKEN) at start, idempotently.</summary>
     public static IResourceBuilder<ProjectResource> WithDevelopmentProvider(this IResourceBuilder<ProjectResource> identity, DevelopmentCredentials? credentials) =>

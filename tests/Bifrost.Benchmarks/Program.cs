@@ -8,6 +8,8 @@ using Bifrost.Benchmarks;
 //      [--users 100000] [--concurrency 32] [--seconds 20] [--groups 20] [--members-per-patch 100]
 // Propagation latency (SCIM write accepted → visible in the governance API), under a steady background load:
 //   ... -- --mode propagation --admin-key <key> --users 10000 --rate 100 --samples 500 [--probes 4]
+// Token rotation reaching every gateway replica (rotate → old token refused on all of them):
+//   ... -- --mode rotation --gateways http://localhost:8080,http://localhost:8081 --samples 50
 // Or the gateway's token check in-process (no system needed; µs per check, warm):
 //   dotnet run -c Release --project tests/Bifrost.Benchmarks -- --token-check [--providers 1000] [--iterations 200000]
 if (args.Contains("--token-check"))
@@ -27,6 +29,12 @@ http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer
 http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/scim+json"));
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+
+if (options.Mode == "rotation")
+{
+    await RotationPropagation.RunAsync(options, cancel.Token);
+    return;
+}
 
 if (options.Mode == "propagation")
 {
@@ -128,7 +136,7 @@ foreach (var result in results)
 
 internal sealed record Options(
     string Mode, string Gateway, string Token, string AdminKey, int Users, int Concurrency, int Seconds, int Groups, int MembersPerPatch,
-    int Rate, int Samples, int Probes)
+    int Rate, int Samples, int Probes, string[] Gateways)
 {
     public static Options Parse(string[] args)
     {
@@ -147,6 +155,7 @@ internal sealed record Options(
             Number("members-per-patch", 100),
             Number("rate", 100),
             Number("samples", 500),
-            Number("probes", 4));
+            Number("probes", 4),
+            Value("gateways", "http://localhost:8080,http://localhost:8081").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
     }
 }

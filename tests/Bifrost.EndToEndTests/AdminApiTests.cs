@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 
 namespace Bifrost.EndToEndTests;
 
-/// <summary>The admin API's OpenAPI documents, served per service by the gateway to admin keys only.</summary>
+/// <summary>Admin-key roles through the whole system, and the admin API's OpenAPI documents, served per service by the gateway to admin keys only.</summary>
 public sealed class AdminApiTests(BifrostAppFixture app)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -50,5 +50,51 @@ public sealed class AdminApiTests(BifrostAppFixture app)
         Assert.Equal(HttpStatusCode.Unauthorized, scim.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, unknownService.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, scimPath.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_viewer_key_reads_everything_and_changes_nothing_while_the_admin_key_may_write()
+    {
+        var name = $"e2e-roles-{Guid.NewGuid():N}";
+
+        // Reads: every service's admin API answers a viewer.
+        foreach (var path in new[] { "/api/users?limit=1", "/api/providers", "/api/teams?limit=1", "/api/business-units?limit=1", "/api/provisioning-log?limit=1", "/api/reconciliation/runs" })
+        {
+            var read = await app.Viewer().GetAsync(path, Ct);
+            Assert.True(read.StatusCode == HttpStatusCode.OK, $"GET {path} as viewer: {(int)read.StatusCode}");
+        }
+
+        // Writes: 403 with a problem body, and nothing is created.
+        var denied = await app.Viewer().PostAsJsonAsync("/api/providers", new { name, kind = "generic" }, Ct);
+        Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
+        Assert.Equal("application/problem+json", denied.Content.Headers.ContentType?.MediaType);
+        var deniedRun = await app.Viewer().PostAsJsonAsync("/api/reconciliation/runs", new { dryRun = true }, Ct);
+        Assert.Equal(HttpStatusCode.Forbidden, deniedRun.StatusCode);
+        var providers = await app.Admin().GetFromJsonAsync<JsonNode>("/api/providers", Ct);
+        Assert.DoesNotContain(name, providers!.ToJsonString(), StringComparison.Ordinal);
+
+        // The admin key may write the same thing.
+        var created = await app.Admin().PostAsJsonAsync("/api/providers", new { name, kind = "generic" }, Ct);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = (await created.Content.ReadFromJsonAsync<JsonObject>(Ct))!["id"]!.GetValue<string>();
+        Assert.Equal(HttpStatusCode.Forbidden, (await app.Viewer().DeleteAsync($"/api/providers/{id}", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await app.Viewer().GetAsync($"/api/providers/{id}", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await app.Admin().DeleteAsync($"/api/providers/{id}", Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Keys_and_tokens_only_open_their_own_door()
+    {
+        // No key or an unknown key: 401. Neither admin key opens SCIM; the SCIM token does not open the admin API.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.CreateGatewayClient(null).GetAsync("/api/users", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.CreateGatewayClient("not-a-key").GetAsync("/api/users", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.Scim().GetAsync("/api/users", Ct)).StatusCode);
+        foreach (var key in new[] { BifrostAppFixture.DevAdminKey, BifrostAppFixture.DevViewerKey })
+        {
+            var scim = await app.CreateGatewayClient(key).GetAsync("/scim/v2/Users?count=1", Ct);
+            Assert.Equal(HttpStatusCode.Unauthorized, scim.StatusCode);
+            var error = (await scim.Content.ReadFromJsonAsync<JsonObject>(Ct))!;
+            Assert.Equal("urn:ietf:params:scim:api:messages:2.0:Error", error["schemas"]![0]!.GetValue<string>());
+        }
     }
 }

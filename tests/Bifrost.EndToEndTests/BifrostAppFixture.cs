@@ -18,6 +18,7 @@ public sealed class BifrostAppFixture : IAsyncLifetime
     /// <summary>The development credentials the AppHost seeds (see AppHost/Extensions.cs and the README).</summary>
     public const string DevScimToken = "bifrost-dev-scim-token-change-me-0123456789";
     public const string DevAdminKey = "bifrost-dev-admin-key";
+    public const string DevViewerKey = "bifrost-dev-viewer-key";
     public static readonly Guid DevProviderId = Guid.Parse("0b1f0057-0000-4000-8000-00000000e17a");
 
     private readonly string _dataDir = Path.Combine(Path.GetTempPath(), $"bifrost-e2e-{Guid.NewGuid():N}");
@@ -68,6 +69,8 @@ public sealed class BifrostAppFixture : IAsyncLifetime
     public HttpClient Scim() => CreateGatewayClient(DevScimToken);
 
     public HttpClient Admin() => CreateGatewayClient(DevAdminKey);
+
+    public HttpClient Viewer() => CreateGatewayClient(DevViewerKey);
 
     public async ValueTask DisposeAsync()
     {

@@ -9,6 +9,11 @@ namespace Bifrost.Identity.Services;
 /// </summary>
 public sealed class RoleAssigner(IdentityDbContext db)
 {
+    /// <summary>The rules read under this transaction's provider lock, reused by <see cref="AssignAsync"/> (one round trip less).</summary>
+    private readonly Dictionary<Guid, ProviderRules> _lockedRules = [];
+
+    private sealed record ProviderRules(ProviderMappings Mappings, long MappingsVersion);
+
     /// <summary>Locks and loads the existing users among <paramref name="userIds"/>, in id order (no deadlocks between batches).</summary>
     public Task<List<GovernanceUser>> LockUsersAsync(IReadOnlyCollection<Guid> userIds, CancellationToken cancellationToken)
     {
@@ -28,7 +33,7 @@ public sealed class RoleAssigner(IdentityDbContext db)
     {
         if (lockRules)
         {
-            await db.Database.ExecuteSqlAsync($"SELECT id FROM identity.providers WHERE id = {providerId} FOR SHARE", cancellationToken);
+            await LockRulesAsync(providerId, cancellationToken);
         }
 
         var buckets = userIds.Select(Bucket).Distinct().Order().ToArray();
@@ -44,14 +49,27 @@ public sealed class RoleAssigner(IdentityDbContext db)
     /// recomputation: a rule change that adds a <c>groups</c> rule waits for this transaction, and its background
     /// recomputation then sees the membership this transaction commits.
     /// </summary>
-    public async Task<bool> GroupsAffectRolesAsync(Guid providerId, CancellationToken cancellationToken)
+    public async Task<bool> GroupsAffectRolesAsync(Guid providerId, CancellationToken cancellationToken) =>
+        await LockRulesAsync(providerId, cancellationToken) is { } rules && RoleResolver.ReadsGroups(rules.Mappings);
+
+    /// <summary>Takes the provider row FOR SHARE and keeps the rules it read for this transaction's role computations.</summary>
+    private async Task<ProviderRules?> LockRulesAsync(Guid providerId, CancellationToken cancellationToken)
     {
-        var mappings = await db.Providers
+        var rules = await db.Providers
             .FromSql($"SELECT * FROM identity.providers WHERE id = {providerId} FOR SHARE")
             .AsNoTracking()
-            .Select(p => p.Mappings)
+            .Select(p => new ProviderRules(p.Mappings, p.MappingsVersion))
             .SingleOrDefaultAsync(cancellationToken);
-        return mappings is not null && RoleResolver.ReadsGroups(mappings);
+        if (rules is null)
+        {
+            _lockedRules.Remove(providerId);
+        }
+        else
+        {
+            _lockedRules[providerId] = rules;
+        }
+
+        return rules;
     }
 
     private const int AdvisoryLockClass = 0x1D3;
@@ -83,11 +101,23 @@ public sealed class RoleAssigner(IdentityDbContext db)
         }
 
         var providerIds = users.Select(u => u.ProviderId).Distinct().ToArray();
-        var providers = await db.Providers.AsNoTracking()
-            .Where(p => providerIds.Contains(p.Id))
-            .Select(p => new { p.Id, p.Mappings, p.MappingsVersion })
-            .ToDictionaryAsync(p => p.Id, cancellationToken);
-        var groups = await GroupNamesAsync(users.Select(u => u.Id).ToArray(), cancellationToken);
+        var providers = providerIds.Where(_lockedRules.ContainsKey).ToDictionary(id => id, id => _lockedRules[id]);
+        var unread = providerIds.Where(id => !providers.ContainsKey(id)).ToArray();
+        if (unread.Length > 0)
+        {
+            foreach (var p in await db.Providers.AsNoTracking()
+                .Where(p => unread.Contains(p.Id))
+                .Select(p => new { p.Id, p.Mappings, p.MappingsVersion })
+                .ToListAsync(cancellationToken))
+            {
+                providers[p.Id] = new ProviderRules(p.Mappings, p.MappingsVersion);
+            }
+        }
+
+        // Group names matter only to a provider with a groups rule: skip the query otherwise.
+        var groups = providers.Values.Any(p => RoleResolver.ReadsGroups(p.Mappings))
+            ? await GroupNamesAsync(users.Select(u => u.Id).ToArray(), cancellationToken)
+            : [];
 
         foreach (var user in users)
         {
