@@ -1,5 +1,6 @@
 using Bifrost.Identity.Model;
 using Bifrost.Identity.Services;
+using Bifrost.Mapping;
 
 namespace Bifrost.Identity.FunctionalTests;
 
@@ -8,8 +9,8 @@ public sealed class RoleResolverTests
 {
     private const string Department = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department";
 
-    private static RoleSubject User(Dictionary<string, string>? attributes = null, string[]? groups = null, string? email = "ada@contoso.test") =>
-        new("ada@contoso.test", "Ada Lovelace", email, "ext-1", attributes ?? [], groups ?? []);
+    private static RuleSubject User(Dictionary<string, string>? attributes = null, string[]? groups = null, string? email = "ada@contoso.test") =>
+        new(attributes ?? [], email, groups ?? []) { UserName = "ada@contoso.test", DisplayName = "Ada Lovelace", ExternalId = "ext-1" };
 
     private static ProviderMappings Rules(RoleResolutionStrategy strategy, params RoleRule[] rules) =>
         new() { RoleResolutionStrategy = strategy, RoleRules = rules };

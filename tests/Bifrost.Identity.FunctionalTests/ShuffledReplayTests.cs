@@ -245,7 +245,7 @@ public sealed class ShuffledReplayTests
         {
             var groups = _groups.Where(g => !g.Deleted && g.Members.Contains(u.Id)).Select(g => g.Name).Order(StringComparer.Ordinal).ToList();
             var snapshot = u.Snapshot();
-            var decision = RoleResolver.Resolve(Mappings, 2, new RoleSubject(snapshot.UserName, snapshot.DisplayName, snapshot.Email, null, snapshot.Attributes, groups));
+            var decision = RoleResolver.Resolve(Mappings, 2, new Bifrost.Mapping.RuleSubject(snapshot.Attributes, snapshot.Email, groups) { UserName = snapshot.UserName, DisplayName = snapshot.DisplayName });
             var state = u.Deleted ? UserState.Deleted : u.Active ? UserState.Active : UserState.Suspended;
             return (state, decision?.Role, decision?.Reason, groups);
         });

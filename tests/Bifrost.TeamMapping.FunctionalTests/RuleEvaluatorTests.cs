@@ -9,7 +9,7 @@ public sealed class RuleEvaluatorTests
     private const string Department = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department";
 
     private static IReadOnlyList<string> Evaluate(IEnumerable<MappingRule> rules, Dictionary<string, string>? attributes = null, params string[] groups) =>
-        RuleEvaluator.Evaluate(rules, attributes ?? [], groups);
+        RuleEvaluator.Evaluate(rules, new Bifrost.Mapping.RuleSubject(attributes ?? [], "ada@contoso.test", groups));
 
     [Fact]
     public void Literal_value_matches_case_insensitively_and_grants_the_target()
@@ -33,6 +33,14 @@ public sealed class RuleEvaluatorTests
         Assert.Equal(["Research"], Evaluate([new MappingRule(Department, "*", "")], new() { [Department] = "Research" }));
         Assert.Equal(["Everyone"], Evaluate([new MappingRule(Department, "*", "Everyone")], new() { [Department] = "Research" }));
         Assert.Empty(Evaluate([new MappingRule(Department, "*", "")], new() { ["title"] = "Research" }));
+    }
+
+    [Fact]
+    public void Emails_reads_the_work_email_as_role_rules_do()
+    {
+        Assert.Equal(["Contoso"], Evaluate([new MappingRule("emails", "ADA@contoso.test", "Contoso")]));
+        Assert.Equal(["ada"], Evaluate([new MappingRule("emails", "${*}@contoso.test", null)]));
+        Assert.Empty(Evaluate([new MappingRule("emails", "grace@contoso.test", "Contoso")]));
     }
 
     [Fact]

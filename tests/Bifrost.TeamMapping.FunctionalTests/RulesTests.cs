@@ -72,6 +72,45 @@ public sealed class RulesTests(TeamMappingFixture fixture) : IClassFixture<TeamM
     }
 
     [Fact]
+    public async Task An_update_of_attributes_no_rule_reads_keeps_the_memberships_and_a_later_read_attribute_still_counts()
+    {
+        var (provider, user) = (Guid.NewGuid(), Guid.NewGuid());
+        await fixture.DeliverAsync(Rules(provider, 1, teams: [new MappingRule(Department, "*", null)], units: [new MappingRule(Department, "*", null)]));
+        await fixture.DeliverAsync(Provisioned(provider, user, 1, (Department, "Platform"), ("title", "Engineer")));
+        var platform = await Api.TeamIdAsync(provider, "Platform");
+        AssertSoleMember(await Api.MembersAsync("teams", platform), user, true, "attributeMapping");
+        await fixture.Harness.PublishedAsync<UserAffiliationsChanged>(m => m.UserId == user);
+
+        // title is read by no rule: the user's teams, business units and published affiliations stay as they are.
+        await fixture.DeliverAsync(Updated(provider, user, 2, (Department, "Platform"), ("title", "Director")));
+        await fixture.DeliverAsync(Updated(provider, user, 3, (Department, "Platform"), ("title", "Analyst"), ("employeeNumber", "42")));
+        AssertSoleMember(await Api.MembersAsync("teams", platform), user, true, "attributeMapping");
+        Assert.Equal(["Platform"], await Api.BusinessUnitNamesAsync(provider));
+        Assert.Single(fixture.Harness.PublishedNow<UserAffiliationsChanged>(m => m.UserId == user));
+
+        // department is read: the next change moves the user.
+        await fixture.DeliverAsync(Updated(provider, user, 4, (Department, "Research"), ("title", "Analyst")));
+        Assert.Empty(await Api.MembersAsync("teams", platform));
+        AssertSoleMember(await Api.MembersAsync("teams", await Api.TeamIdAsync(provider, "Research")), user, true, "attributeMapping");
+        var moved = await fixture.Harness.PublishedAsync<UserAffiliationsChanged>(m => m.UserId == user && m.Teams.Any(t => t.Name == "Research"));
+        Assert.Equal(["Research"], moved.BusinessUnits.Select(b => b.Name));
+    }
+
+    [Fact]
+    public async Task A_rule_on_emails_follows_the_users_work_email()
+    {
+        var (provider, user) = (Guid.NewGuid(), Guid.NewGuid());
+        await fixture.DeliverAsync(Rules(provider, 1, teams: [new MappingRule("emails", "${*}@contoso.test", "Contoso staff")], units: []));
+        var created = Provisioned(provider, user, 1, ("title", "Engineer"));
+        await fixture.DeliverAsync(created with { User = created.User with { Email = "ada@contoso.test" } });
+        AssertSoleMember(await Api.MembersAsync("teams", await Api.TeamIdAsync(provider, "Contoso staff")), user, true, "attributeMapping");
+
+        var moved = Updated(provider, user, 2, ("title", "Engineer"));
+        await fixture.DeliverAsync(moved with { User = moved.User with { Email = "ada@fabrikam.test" } });
+        Assert.Empty(await Api.MembersAsync("teams", await Api.TeamIdAsync(provider, "Contoso staff")));
+    }
+
+    [Fact]
     public async Task Rules_keep_the_highest_version_and_a_deleted_provider_clears_them()
     {
         var (provider, user) = (Guid.NewGuid(), Guid.NewGuid());

@@ -1,3 +1,4 @@
+using Bifrost.Mapping;
 using Microsoft.EntityFrameworkCore;
 
 namespace Bifrost.Identity.Services;
@@ -141,6 +142,6 @@ public sealed class RoleAssigner(IdentityDbContext db)
         return rows.GroupBy(r => r.UserId).ToDictionary(g => g.Key, g => g.Select(r => r.DisplayName!).ToList());
     }
 
-    public static RoleSubject Subject(GovernanceUser user, IReadOnlyCollection<string> groups) =>
-        new(user.UserName, user.DisplayName, user.Email, user.ExternalId, user.Attributes, groups);
+    public static RuleSubject Subject(GovernanceUser user, IReadOnlyCollection<string> groups) =>
+        new(user.Attributes, user.Email, groups) { UserName = user.UserName, DisplayName = user.DisplayName, ExternalId = user.ExternalId };
 }

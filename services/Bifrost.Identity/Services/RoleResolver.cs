@@ -1,30 +1,23 @@
-namespace Bifrost.Identity.Services;
+using Bifrost.Mapping;
 
-/// <summary>What a role rule can match on: the user's flattened SCIM attributes and the names of their current groups.</summary>
-public sealed record RoleSubject(
-    string UserName,
-    string? DisplayName,
-    string? Email,
-    string? ExternalId,
-    IReadOnlyDictionary<string, string> Attributes,
-    IReadOnlyCollection<string> Groups);
+namespace Bifrost.Identity.Services;
 
 public sealed record RoleDecision(string Role, RoleReason Reason);
 
 /// <summary>
-/// Decision d, as a pure function. A rule <c>{attribute, value, role}</c> matches when the user's value of the
-/// exact-case attribute equals <c>value</c> case-insensitively, or is non-empty when <c>value</c> is <c>*</c>.
-/// <c>groups</c> means the displayNames of the SCIM groups the user is currently a member of; <c>emails</c> the work
-/// e-mail; any other name is looked up in the flattened SCIM attributes (core, enterprise URN paths, custom).
+/// Decision d, as a pure function. A rule <c>{attribute, value, role}</c> matches when one of the values its attribute
+/// names for the user (<see cref="MappingRules.Values"/>: <c>groups</c>, <c>emails</c>, or an exact-case SCIM attribute)
+/// matches <c>value</c> (<see cref="MappingRules.TryMatch"/>: case-insensitive, <c>*</c>, <c>${*}</c> patterns): the same
+/// reading and matching as team and business-unit rules.
 /// mostPermissions picks the most privileged matching role (admin &gt; developer &gt; viewer; the earliest rule on a
 /// tie); firstMatch the first matching rule in list order. No match: no role.
 /// </summary>
 public static class RoleResolver
 {
-    public const string Groups = "groups";
-    public const string Emails = "emails";
+    public const string Groups = MappingRules.Groups;
+    public const string Emails = MappingRules.Emails;
 
-    public static RoleDecision? Resolve(ProviderMappings mappings, long mappingsVersion, RoleSubject subject)
+    public static RoleDecision? Resolve(ProviderMappings mappings, long mappingsVersion, RuleSubject subject)
     {
         var strategy = ProviderValidation.StrategyName(mappings.RoleResolutionStrategy);
         RoleDecision? best = null;
@@ -65,47 +58,17 @@ public static class RoleResolver
     };
 
     /// <summary>The user's value the rule matched, or null. Among several values (groups) the first in ordinal order.</summary>
-    private static string? Match(RoleRule rule, RoleSubject subject)
+    private static string? Match(RoleRule rule, RuleSubject subject)
     {
         string? matched = null;
-        foreach (var candidate in Values(rule.Attribute, subject))
+        foreach (var candidate in MappingRules.Values(rule.Attribute, subject))
         {
-            if (string.IsNullOrEmpty(candidate))
-            {
-                continue;
-            }
-
-            var hit = rule.Value == "*" || string.Equals(candidate, rule.Value, StringComparison.OrdinalIgnoreCase);
-            if (hit && (matched is null || string.CompareOrdinal(candidate, matched) < 0))
+            if (MappingRules.TryMatch(rule.Value, candidate, out _) && (matched is null || string.CompareOrdinal(candidate, matched) < 0))
             {
                 matched = candidate;
             }
         }
 
         return matched;
-    }
-
-    private static IEnumerable<string?> Values(string attribute, RoleSubject subject)
-    {
-        switch (attribute)
-        {
-            case Groups:
-                return subject.Groups;
-            case Emails:
-                return [subject.Email];
-        }
-
-        if (subject.Attributes.TryGetValue(attribute, out var value))
-        {
-            return [value];
-        }
-
-        return attribute switch
-        {
-            "userName" => [subject.UserName],
-            "displayName" => [subject.DisplayName],
-            "externalId" => [subject.ExternalId],
-            _ => [],
-        };
     }
 }

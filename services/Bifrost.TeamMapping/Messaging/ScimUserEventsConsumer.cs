@@ -1,4 +1,5 @@
 using Bifrost.Contracts.Scim;
+using Bifrost.Mapping;
 using Bifrost.Messaging;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
@@ -42,12 +43,16 @@ public sealed class ScimUserEventsConsumer(TeamMappingDbContext db, AffiliationR
                 return;
             }
 
+            var firstSnapshot = stored.Version == 0;
+            var stateBefore = stored.State;
+            var before = stored.RuleSubject([]);
             stored.Version = version;
             stored.UpdatedAt = occurredAt;
             if (user is null)
             {
                 stored.State = MappedUserState.Deleted;
                 stored.Attributes = [];
+                stored.Email = null;
                 await db.Memberships.Where(m => m.UserId == userId).ExecuteDeleteAsync(cancellationToken);
                 await db.BusinessUnitMemberships.Where(m => m.UserId == userId).ExecuteDeleteAsync(cancellationToken);
             }
@@ -55,11 +60,36 @@ public sealed class ScimUserEventsConsumer(TeamMappingDbContext db, AffiliationR
             {
                 stored.State = user.Active ? MappedUserState.Active : MappedUserState.Suspended;
                 stored.Attributes = new Dictionary<string, string>(user.Attributes, StringComparer.Ordinal);
+                stored.Email = user.Email;
             }
 
             await db.SaveChangesAsync(cancellationToken);
+
+            // Most updates change attributes no rule reads (a title when the rules look at department): then the user's
+            // rule-made teams and business units cannot change, and the refresh (seven round trips) is skipped. A rule
+            // change is not missed: it starts a recomputation of every user of the provider.
+            if (!firstSnapshot && stored.State == stateBefore
+                && !await RuleInputsChangedAsync(providerId, before, stored.RuleSubject([]), cancellationToken))
+            {
+                return;
+            }
+
             await refresher.RefreshAsync(providerId, [userId], cancellationToken);
         });
+
+    private async Task<bool> RuleInputsChangedAsync(Guid providerId, RuleSubject before, RuleSubject after, CancellationToken cancellationToken)
+    {
+        var rules = await db.ProviderRules.AsNoTracking()
+            .Where(r => r.ProviderId == providerId && !r.ProviderDeleted)
+            .Select(r => new { r.TeamRules, r.BusinessUnitRules })
+            .SingleOrDefaultAsync(cancellationToken);
+        if (rules is null)
+        {
+            return false;
+        }
+
+        return MappingRules.Changes(rules.TeamRules.Concat(rules.BusinessUnitRules).Select(rule => rule.Attribute), before, after);
+    }
 }
 
 public sealed class ScimUserEventsConsumerDefinition : BifrostConsumerDefinition<ScimUserEventsConsumer>;

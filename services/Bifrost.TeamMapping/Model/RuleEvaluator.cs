@@ -1,26 +1,28 @@
 using System.Security.Cryptography;
 using System.Text;
 using Bifrost.Contracts.Providers;
+using Bifrost.Mapping;
 
 namespace Bifrost.TeamMapping.Model;
 
 /// <summary>
 /// Team and business-unit rules <c>{attribute, value, target}</c> (domain.md §3, decisions e and f), evaluated against
-/// one user. <c>attribute</c> is an exact-case key of the SCIM attribute snapshot, or <c>groups</c> for the displayNames
-/// of the user's current SCIM groups; <c>value</c> is compared case-insensitively. A literal value grants the rule's
+/// one user. <c>attribute</c> and <c>value</c> are read and matched by the shared <see cref="MappingRules"/>, exactly as
+/// role rules are: an exact-case key of the SCIM attribute snapshot, <c>emails</c> for the work e-mail, or <c>groups</c>
+/// for the displayNames of the user's current SCIM groups; <c>value</c> is compared case-insensitively. A literal value grants the rule's
 /// target; <c>*</c> grants the attribute value itself (or the target, when one is given); a value with <c>${*}</c>
 /// (<c>Bifrost Playground: ${*} Team</c>) grants the part the wildcard matched (or the target with <c>${*}</c> replaced
 /// by it). Every matching rule applies. Pure: no I/O.
 /// </summary>
 public static class RuleEvaluator
 {
-    public const string GroupsAttribute = "groups";
-    public const string Wildcard = "*";
-    public const string Capture = "${*}";
+    public const string GroupsAttribute = MappingRules.Groups;
+    public const string Wildcard = MappingRules.Wildcard;
+    public const string Capture = MappingRules.Capture;
     public const int MaxNameLength = 200;
 
     /// <summary>The names the rules grant, in rule order, each once (names differing only in case are one).</summary>
-    public static IReadOnlyList<string> Evaluate(IEnumerable<MappingRule> rules, IReadOnlyDictionary<string, string> attributes, IReadOnlyCollection<string> groups)
+    public static IReadOnlyList<string> Evaluate(IEnumerable<MappingRule> rules, RuleSubject subject)
     {
         var names = new List<string>();
         var keys = new HashSet<string>(StringComparer.Ordinal);
@@ -31,9 +33,7 @@ public static class RuleEvaluator
                 continue;
             }
 
-            IEnumerable<string> values = rule.Attribute == GroupsAttribute ? groups
-                : attributes.TryGetValue(rule.Attribute, out var value) ? [value] : [];
-            foreach (var candidate in values)
+            foreach (var candidate in MappingRules.Values(rule.Attribute, subject))
             {
                 if (Match(rule, candidate)?.Trim() is { Length: > 0 and <= MaxNameLength } name && keys.Add(Key(name)))
                 {
@@ -48,39 +48,16 @@ public static class RuleEvaluator
     /// <summary>The name <paramref name="rule"/> grants for <paramref name="value"/>, or null when it does not match.</summary>
     public static string? Match(MappingRule rule, string value)
     {
-        value = value.Trim();
-        if (value.Length == 0)
+        if (!MappingRules.TryMatch(rule.Value, value, out var captured))
         {
             return null;
         }
 
-        var pattern = rule.Value.Trim();
         var target = rule.Target?.Trim() ?? "";
-        string? captured;
-        if (pattern == Wildcard)
+        if (captured is null)
         {
-            captured = value;
-        }
-        else if (pattern.IndexOf(Capture, StringComparison.Ordinal) is var at and >= 0)
-        {
-            var prefix = pattern[..at];
-            var suffix = pattern[(at + Capture.Length)..];
-            if (value.Length <= prefix.Length + suffix.Length
-                || !value.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)
-                || !value.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
-            {
-                return null;
-            }
-
-            captured = value[prefix.Length..^suffix.Length];
-        }
-        else if (string.Equals(pattern, value, StringComparison.OrdinalIgnoreCase))
-        {
+            // A literal value grants the rule's target only.
             return target.Length == 0 ? null : target;
-        }
-        else
-        {
-            return null;
         }
 
         return target.Length == 0 ? captured : target.Replace(Capture, captured, StringComparison.Ordinal);

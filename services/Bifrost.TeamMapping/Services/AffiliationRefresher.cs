@@ -82,8 +82,8 @@ public sealed class AffiliationRefresher(TeamMappingDbContext db, TimeProvider t
                 continue;
             }
 
-            var userGroups = groups?[user.Id].ToList() ?? [];
-            foreach (var name in RuleEvaluator.Evaluate(providerRules.TeamRules, user.Attributes, userGroups))
+            var subject = user.RuleSubject(groups?[user.Id].ToList() ?? []);
+            foreach (var name in RuleEvaluator.Evaluate(providerRules.TeamRules, subject))
             {
                 var key = RuleEvaluator.Key(name);
                 var id = StableIds.Team(user.ProviderId, key);
@@ -91,7 +91,7 @@ public sealed class AffiliationRefresher(TeamMappingDbContext db, TimeProvider t
                 teamsToEnsure.TryAdd(id, (user.ProviderId, name, key));
             }
 
-            foreach (var name in RuleEvaluator.Evaluate(providerRules.BusinessUnitRules, user.Attributes, userGroups))
+            foreach (var name in RuleEvaluator.Evaluate(providerRules.BusinessUnitRules, subject))
             {
                 var key = RuleEvaluator.Key(name);
                 var id = StableIds.BusinessUnit(user.ProviderId, key);

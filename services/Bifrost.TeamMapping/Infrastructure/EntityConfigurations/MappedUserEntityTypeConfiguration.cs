@@ -23,6 +23,7 @@ internal sealed class MappedUserEntityTypeConfiguration : IEntityTypeConfigurati
                     (a, b) => a != null && b != null && a.Count == b.Count && !a.Except(b).Any(),
                     d => d.Aggregate(0, (hash, pair) => HashCode.Combine(hash, pair.Key, pair.Value)),
                     d => new Dictionary<string, string>(d)));
+        builder.Property(u => u.Email).HasColumnName("email").HasMaxLength(320);
         builder.Property(u => u.AffiliationsVersion).HasColumnName("affiliations_version");
         builder.Property(u => u.AffiliationsHash).HasColumnName("affiliations_hash").HasMaxLength(64);
         builder.Property(u => u.UpdatedAt).HasColumnName("updated_at");
