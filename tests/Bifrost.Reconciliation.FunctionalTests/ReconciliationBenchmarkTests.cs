@@ -55,7 +55,12 @@ public sealed class ReconciliationBenchmarkTests
         Assert.Equal(expected, (long)run["drift"]!["missingUser"]!["found"]!);
         TestContext.Current.SendDiagnosticMessage(
             $"reconciliation dry run: {users} users, {users / 10} groups: {clock.Elapsed.TotalSeconds:0.0} s, peak managed heap growth {(peak - baseline) / 1024.0 / 1024.0:0.0} MiB");
-        Console.WriteLine($"BENCHMARK users={users} groups={users / 10} seconds={clock.Elapsed.TotalSeconds:0.0} peakHeapGrowthMiB={(peak - baseline) / 1024.0 / 1024.0:0.0}");
+        var line = $"BENCHMARK users={users} groups={users / 10} seconds={clock.Elapsed.TotalSeconds:0.0} peakHeapGrowthMiB={(peak - baseline) / 1024.0 / 1024.0:0.0}";
+        Console.WriteLine(line);
+        if (Environment.GetEnvironmentVariable("BIFROST_BENCHMARK_REPORT") is { Length: > 0 } report)
+        {
+            await File.AppendAllTextAsync(report, line + Environment.NewLine, TestContext.Current.CancellationToken);
+        }
     }
 
     private sealed class BenchmarkRuns(ReconciliationServer server)

@@ -29,6 +29,9 @@ public sealed class RunCoordinator(
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
     private readonly ConcurrentDictionary<Guid, Task> _running = new();
 
+    /// <summary>Runs started before this moment belong to an earlier process; this process's own start after it.</summary>
+    private readonly DateTimeOffset _processStartedAt = time.GetUtcNow();
+
     /// <summary>The runs executing in this process (tests wait on them).</summary>
     public IReadOnlyCollection<Task> Running => [.. _running.Values];
 
@@ -80,14 +83,17 @@ public sealed class RunCoordinator(
         }, cancellationToken);
     }
 
-    /// <summary>Runs a previous process left <c>running</c> (it stopped or crashed mid-run) are marked failed.</summary>
+    /// <summary>
+    /// Runs a previous process left <c>running</c> (it stopped or crashed mid-run) are marked failed. Only runs started
+    /// before this process: a run requested while the sweep is under way is this process's own and must not be failed.
+    /// </summary>
     public async Task FailInterruptedRunsAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ReconciliationDbContext>();
         var mine = _running.Keys.ToList();
         var count = await db.Runs
-            .Where(r => r.Status == RunStatus.Running && !mine.Contains(r.Id))
+            .Where(r => r.Status == RunStatus.Running && r.StartedAt < _processStartedAt && !mine.Contains(r.Id))
             .ExecuteUpdateAsync(s => s
                 .SetProperty(r => r.Status, RunStatus.Failed)
                 .SetProperty(r => r.CompletedAt, time.GetUtcNow())
