@@ -30,8 +30,8 @@ public static class GraphEmulatorExtensions
     }
 
     /// <summary>The emulator's default tenant, client and secret (tests/Bifrost.GraphEmulator EmulatorOptions): development values.</summary>
-    public const string EmulatorTenantId = "00000000-0000-4000-8000-00000000ten7";
-    public const string EmulatorClientId = "bifrost-reconciliation";
+    public const string EmulatorTenantId = "b1f00057-7e4a-4e00-8000-000000000e17";
+    public const string EmulatorClientId = "b1f00057-c11e-4e00-8000-0000000000c1";
     public const string EmulatorClientSecret = "emulator-secret";
     private const string DevGraphSecretVariable = "BIFROST_DEV_GRAPH_SECRET";
 

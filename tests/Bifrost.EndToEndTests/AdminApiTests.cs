@@ -97,4 +97,31 @@ public sealed class AdminApiTests(BifrostAppFixture app)
             Assert.Equal("urn:ietf:params:scim:api:messages:2.0:Error", error["schemas"]![0]!.GetValue<string>());
         }
     }
+
+    [Fact]
+    public async Task The_seeded_development_provider_saves_back_unchanged_as_the_demo_does()
+    {
+        // The demo reads the development provider and PUTs it back with its rules: the seeded Graph settings must pass
+        // the same validation as anything an admin types (a tenant id that is not a GUID once broke the demo).
+        var provider = (await app.Admin().GetFromJsonAsync<JsonObject>($"/api/providers/{BifrostAppFixture.DevProviderId}", Ct))!;
+        var settings = provider["settings"] as JsonObject;
+        var request = new JsonObject
+        {
+            ["name"] = provider["name"]!.DeepClone(),
+            ["kind"] = provider["kind"]!.DeepClone(),
+            ["settings"] = settings is null ? null : new JsonObject
+            {
+                ["tenantId"] = settings["tenantId"]?.DeepClone(),
+                ["clientId"] = settings["clientId"]?.DeepClone(),
+                ["cloud"] = settings["cloud"]?.DeepClone(),
+            },
+            ["mappings"] = provider["mappings"]?.DeepClone(),
+        };
+
+        var saved = await app.Admin().PutAsJsonAsync($"/api/providers/{BifrostAppFixture.DevProviderId}", request, Ct);
+
+        Assert.True(saved.StatusCode == HttpStatusCode.OK, $"PUT answered {(int)saved.StatusCode}: {await saved.Content.ReadAsStringAsync(Ct)}");
+        var after = (await saved.Content.ReadFromJsonAsync<JsonObject>(Ct))!;
+        Assert.Equal(settings?["tenantId"]?.GetValue<string>(), after["settings"]?["tenantId"]?.GetValue<string>());
+    }
 }

@@ -15,8 +15,8 @@ public sealed class EmulatorOptions
     /// <summary>Groups per user (Emulator__MembershipsPerUser); unset keeps the classic two-group layout.</summary>
     public int? MembershipsPerUser { get; set; }
 
-    public string TenantId { get; set; } = "00000000-0000-4000-8000-00000000ten7";
-    public string ClientId { get; set; } = "bifrost-reconciliation";
+    public string TenantId { get; set; } = "b1f00057-7e4a-4e00-8000-000000000e17";
+    public string ClientId { get; set; } = "b1f00057-c11e-4e00-8000-0000000000c1";
 
     /// <summary>The client secret the token endpoint accepts (development value; set your own with Emulator__ClientSecret).</summary>
     public string ClientSecret { get; set; } = "emulator-secret";

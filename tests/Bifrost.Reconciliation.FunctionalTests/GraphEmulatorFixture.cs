@@ -8,8 +8,8 @@ namespace Bifrost.Reconciliation.FunctionalTests;
 /// <summary>The Graph emulator on a real Kestrel port, so the real Graph SDK reaches it over HTTP as it would Graph.</summary>
 public sealed class GraphEmulatorFixture : WebApplicationFactory<SyntheticDirectory>
 {
-    public const string TenantId = "00000000-0000-4000-8000-00000000ten7";
-    public const string ClientId = "bifrost-reconciliation";
+    public const string TenantId = "b1f00057-7e4a-4e00-8000-000000000e17";
+    public const string ClientId = "b1f00057-c11e-4e00-8000-0000000000c1";
     public const string ClientSecret = "test-secret-123";
 
     public GraphEmulatorFixture()
