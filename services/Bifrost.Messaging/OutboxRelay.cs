@@ -74,8 +74,16 @@ public sealed partial class OutboxRelay<TDbContext>(
                 }
                 catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
-                    // The rows are still in the table (the delete rolled back): the poller takes them, with back-off.
-                    LogDispatchFailed(logger, ex, typeof(TDbContext).Name, batch.Count);
+                    // The rows are still in the table (the delete rolled back): the poller takes them, with back-off. What
+                    // is queued behind them is left to the poller too, rather than waiting out a publish timeout per batch
+                    // while the broker is away.
+                    var dropped = 0;
+                    while (_committed.TryRead(out _))
+                    {
+                        dropped++;
+                    }
+
+                    LogDispatchFailed(logger, ex, typeof(TDbContext).Name, batch.Count + dropped);
                     signal.Notify();
                 }
             }
