@@ -33,9 +33,9 @@ internal static class BusinessUnitsApi
     public static async Task<Results<Ok<PagedResponse<BusinessUnitResponse>>, ValidationProblem>> ListBusinessUnitsAsync(
         TeamMappingDbContext db, string? search, Guid? providerId, CancellationToken cancellationToken, int offset = 0, int limit = 50)
     {
-        if (offset < 0 || limit is < 1 or > MaxLimit)
+        if (Paging.IsInvalid(offset, limit, MaxLimit, out var invalid))
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["paging"] = [$"offset must be 0 or more and limit between 1 and {MaxLimit}."] });
+            return invalid;
         }
 
         var units = db.BusinessUnits.AsNoTracking();
@@ -46,7 +46,7 @@ internal static class BusinessUnitsApi
 
         if (!string.IsNullOrWhiteSpace(search))
         {
-            var pattern = "%" + search.Trim().ToLowerInvariant().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
+            var pattern = Paging.ContainsPattern(search);
             units = units.Where(b => EF.Functions.Like(b.NameKey, pattern, "\\"));
         }
 
@@ -64,9 +64,9 @@ internal static class BusinessUnitsApi
     public static async Task<Results<Ok<PagedResponse<BusinessUnitMemberResponse>>, NotFound, ValidationProblem>> ListMembersAsync(
         Guid id, TeamMappingDbContext db, CancellationToken cancellationToken, int offset = 0, int limit = 100)
     {
-        if (offset < 0 || limit is < 1 or > MaxLimit)
+        if (Paging.IsInvalid(offset, limit, MaxLimit, out var invalid))
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["paging"] = [$"offset must be 0 or more and limit between 1 and {MaxLimit}."] });
+            return invalid;
         }
 
         if (!await db.BusinessUnits.AnyAsync(b => b.Id == id, cancellationToken))

@@ -41,9 +41,9 @@ internal static class TeamsApi
     public static async Task<Results<Ok<PagedResponse<TeamResponse>>, ValidationProblem>> ListTeamsAsync(
         TeamMappingDbContext db, string? search, Guid? providerId, CancellationToken cancellationToken, bool includeArchived = false, int offset = 0, int limit = 50)
     {
-        if (offset < 0 || limit is < 1 or > 500)
+        if (Paging.IsInvalid(offset, limit, 500, out var invalid))
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["paging"] = ["offset must be 0 or more and limit between 1 and 500."] });
+            return invalid;
         }
 
         var teams = db.Teams.AsNoTracking();
@@ -59,7 +59,7 @@ internal static class TeamsApi
 
         if (!string.IsNullOrWhiteSpace(search))
         {
-            var pattern = "%" + search.Trim().ToLowerInvariant().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
+            var pattern = Paging.ContainsPattern(search);
             teams = teams.Where(t => EF.Functions.Like(t.NameKey, pattern, "\\"));
         }
 
@@ -93,9 +93,9 @@ internal static class TeamsApi
     public static async Task<Results<Ok<PagedResponse<TeamMemberResponse>>, NotFound, ValidationProblem>> ListMembersAsync(
         Guid id, TeamMappingDbContext db, CancellationToken cancellationToken, int offset = 0, int limit = 100)
     {
-        if (offset < 0 || limit is < 1 or > 1000)
+        if (Paging.IsInvalid(offset, limit, 1000, out var invalid))
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["paging"] = ["offset must be 0 or more and limit between 1 and 1000."] });
+            return invalid;
         }
 
         if (!await db.Teams.AnyAsync(t => t.Id == id, cancellationToken))
