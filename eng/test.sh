@@ -67,6 +67,14 @@ for trx in "$results"/*.trx; do
   [ -f "$trx" ] || continue
   grep -o '<UnitTestResult [^>]*outcome="Failed"[^>]*>' "$trx" | sed -n 's/.* testName="\([^"]*\)".*/FAILED: \1/p'
 done
+# ...and why: the first lines of each failure's message and stack (perl-base is on every Debian machine).
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  perl -0ne 'while (/<UnitTestResult [^>]*testName="([^"]*)"[^>]*outcome="Failed"(?:(?!<\/UnitTestResult>).)*?<Message>(.*?)<\/Message>(?:\s*<StackTrace>(.*?)<\/StackTrace>)?/sg) {
+      my ($n, $m, $s) = ($1, $2, $3 // ""); for ($m, $s) { s/&lt;/</g; s/&gt;/>/g; s/&quot;/"/g; s/&#xD;//g; s/&#xA;/\n/g; s/&amp;/&/g; }
+      my @l = (split(/\n/, $m))[0..14]; my @t = (split(/\n/, $s))[0..7];
+      print "--- $n\n", join("\n", grep { defined } @l), "\n", join("\n", grep { defined } @t), "\n"; }' "$trx"
+done
 # A crashed test host writes no results: count it as a failure rather than report green.
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
 echo "$passed passed, $failed failed, $skipped skipped"
