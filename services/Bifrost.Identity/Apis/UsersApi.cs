@@ -1,3 +1,4 @@
+using System.Data;
 using System.Buffers.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -195,6 +196,9 @@ internal static class UsersApi
     public static async Task<Results<Ok<UserDetailResponse>, NotFound>> GetUserAsync(
         Guid id, IdentityDbContext db, CancellationToken cancellationToken)
     {
+        // One snapshot for the four reads: the role and the groups it came from must never show two different moments
+        // (a membership change committing between them would show a role without the group that grants it).
+        await using var snapshot = await db.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
         var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == id, cancellationToken);
         if (user is null)
         {
