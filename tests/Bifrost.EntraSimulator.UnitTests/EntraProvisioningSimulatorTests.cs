@@ -25,7 +25,8 @@ public sealed class EntraProvisioningSimulatorTests
         var simulator = new EntraProvisioningSimulator(Options(batch: 7), TextWriter.Null, scim);
         var directory = simulator.Directory;
         var inScope = Enumerable.Range(0, 50).Where(i => ChangeSet.InScope(directory, i)).ToList();
-        var memberships = Enumerable.Range(0, 5).Sum(g => directory.Members(g).Count(inScope.Contains));
+        var assignedGroups = Enumerable.Range(0, 5).Where(directory.IsGroupInScope).ToList();
+        var memberships = assignedGroups.Sum(g => directory.Members(g).Count(inScope.Contains));
 
         var summary = await simulator.RunAsync(Ct);
 
@@ -37,7 +38,8 @@ public sealed class EntraProvisioningSimulatorTests
         Assert.Equal(inScope.Count, summary.UsersInScope);
         Assert.Equal(inScope.Count, summary.UsersCreated);
         Assert.Equal(inScope.Count, scim.UserCount);
-        Assert.Equal(5, scim.GroupCount);
+        Assert.Equal(4, assignedGroups.Count); // group 3 is not assigned to the app: Entra leaves it (and its members) out
+        Assert.Equal(assignedGroups.Count, scim.GroupCount);
         Assert.Equal(memberships, scim.MemberCount);
         Assert.Equal(memberships, summary.MembershipsSent);
         Assert.Equal(0, summary.Errors);
@@ -75,7 +77,7 @@ public sealed class EntraProvisioningSimulatorTests
 
         Assert.Equal(0, again.UsersCreated);
         Assert.Equal(again.UsersInScope, again.UsersUnchanged);
-        Assert.Equal(5, again.GroupsMatched);
+        Assert.Equal(4, again.GroupsMatched);
         Assert.Equal(0, again.GroupsCreated);
         Assert.Equal(members, scim.MemberCount);
     }
@@ -138,6 +140,34 @@ public sealed class EntraProvisioningSimulatorTests
         Assert.All(Enum.GetValues<ChangeKind>(), kind => Assert.Contains(a, c => c.Kind == kind));
         Assert.All(a.Where(c => c.Kind == ChangeKind.AddMember), c => Assert.False(directory.IsGeneratedMember(c.GroupIndex!.Value, c.UserIndex)));
         Assert.All(a.Where(c => c.Kind == ChangeKind.RemoveMember), c => Assert.True(directory.IsGeneratedMember(c.GroupIndex!.Value, c.UserIndex)));
+        Assert.All(a.Where(c => c.GroupIndex is not null), c => Assert.True(directory.IsGroupInScope(c.GroupIndex!.Value)));
+        Assert.All(a, c => Assert.True(directory.Options.IsAssigned(c.UserIndex))); // so no change moves a user in or out of scope
+    }
+
+    [Fact]
+    public void Scope_is_direct_assignment_or_membership_of_an_assigned_group_and_follows_membership_changes()
+    {
+        var directory = new GraphEmulator.SyntheticDirectory(new GraphEmulator.DirectoryOptions(300, 30));
+        var unassigned = Enumerable.Range(0, 300).Where(i => !directory.Options.IsAssigned(i)).ToList();
+
+        var throughGroup = unassigned.First(i => directory.GroupsOf(i).Any(directory.IsGroupInScope));
+        var outOfScope = unassigned.First(i => !directory.GroupsOf(i).Any(directory.IsGroupInScope));
+
+        Assert.True(directory.IsUserInScope(1));
+        Assert.True(directory.IsUserInScope(throughGroup));
+        Assert.False(directory.IsUserInScope(outOfScope));
+        Assert.False(directory.IsGroupInScope(3));
+
+        foreach (var group in directory.GroupsOf(throughGroup).Where(directory.IsGroupInScope))
+        {
+            directory.Overlay.RemoveMember(group, throughGroup);
+        }
+
+        Assert.False(directory.IsUserInScope(throughGroup));
+        directory.Overlay.AddMember(0, outOfScope, generated: directory.IsGeneratedMember(0, outOfScope));
+        Assert.True(directory.IsUserInScope(outOfScope));
+        directory.Overlay.DeleteGroup(0);
+        Assert.False(directory.IsUserInScope(outOfScope));
     }
 
     [Theory]

@@ -37,6 +37,24 @@ public sealed class DirectoryOverlay
         }
     }
 
+    /// <summary>The groups <paramref name="user"/> was added to (beyond the generated memberships).</summary>
+    public IEnumerable<int> GroupsAddedTo(int user)
+    {
+        foreach (var (group, set) in _added)
+        {
+            bool member;
+            lock (set)
+            {
+                member = set.Contains(user);
+            }
+
+            if (member)
+            {
+                yield return group;
+            }
+        }
+    }
+
     public void EditUser(Guid id, Func<DirectoryUser, DirectoryUser> edit) =>
         _userEdits.AddOrUpdate(id, edit, (_, previous) => user => edit(previous(user)));
 

@@ -177,7 +177,7 @@ internal static class GraphApi
         {
             if (i < groups)
             {
-                return directory.GroupIndex(directory.GroupId(i)) is null ? null : Assignment(directory, directory.GroupId(i), "Group", directory.Group(i).DisplayName, i);
+                return directory.IsGroupInScope(i) ? Assignment(directory, directory.GroupId(i), "Group", directory.Group(i).DisplayName, i) : null;
             }
 
             var u = i - groups;

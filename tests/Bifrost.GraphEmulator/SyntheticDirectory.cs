@@ -19,8 +19,14 @@ public sealed record DirectoryOptions(int Users = 300, int Groups = 30, int Seed
     /// </summary>
     public int? MembershipsPerUser { get; init; }
 
-    /// <summary>Every fifth user is not assigned to the enterprise application (out of scope for provisioning).</summary>
+    /// <summary>Every fifth user is not assigned to the enterprise application directly.</summary>
     public bool IsAssigned(int index) => index % 5 != 4;
+
+    /// <summary>
+    /// Every fourth group is not assigned to the enterprise application: Entra does not provision it, and its members are
+    /// in scope only when assigned directly or through another, assigned group.
+    /// </summary>
+    public bool IsGroupAssigned(int index) => index % 4 != 3;
 }
 
 /// <summary>
@@ -87,6 +93,22 @@ public sealed class SyntheticDirectory(DirectoryOptions options)
     public int? UserIndex(Guid id) => IndexOf("user", id, options.Users) is { } i && User(i) is not null ? i : null;
 
     public int? GroupIndex(Guid id) => IndexOf("group", id, options.Groups) is { } i && !_overlay.IsGroupDeleted(i) ? i : null;
+
+    /// <summary>Whether group <paramref name="group"/> exists and is assigned to the enterprise app (so Entra provisions it).</summary>
+    public bool IsGroupInScope(int group) =>
+        group >= 0 && group < options.Groups && options.IsGroupAssigned(group) && !_overlay.IsGroupDeleted(group);
+
+    /// <summary>
+    /// Entra's scope with "sync only assigned users and groups": the user exists and is assigned to the enterprise app
+    /// directly or as a member of an assigned group (the same rule the reconciliation applies to Graph's answers).
+    /// Disabled accounts are in scope; Entra provisions them with <c>active</c> false.
+    /// </summary>
+    public bool IsUserInScope(int user) =>
+        User(user) is not null && (options.IsAssigned(user) || CurrentGroupsOf(user).Any(IsGroupInScope));
+
+    /// <summary>The groups a user is a member of now: as generated, less removed memberships, plus added ones.</summary>
+    public IEnumerable<int> CurrentGroupsOf(int user) =>
+        GroupsOf(user).Where(g => !_overlay.IsMembershipRemoved(g, user)).Concat(_overlay.GroupsAddedTo(user)).Distinct();
 
     /// <summary>
     /// Members of group <paramref name="group"/> in user-index order, from <paramref name="fromIndex"/> on. Users come in

@@ -19,6 +19,7 @@ public sealed class SmallGraphEmulator : WebApplicationFactory<SyntheticDirector
 {
     public const int Users = 200;
     public const int Groups = 12;
+    public const int Seed = 11;
     private readonly int _users;
     private readonly int _groups;
 
@@ -49,7 +50,7 @@ public sealed class SmallGraphEmulator : WebApplicationFactory<SyntheticDirector
     {
         builder.UseSetting("Emulator:Users", _users.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Emulator:Groups", _groups.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        builder.UseSetting("Emulator:Seed", "11");
+        builder.UseSetting("Emulator:Seed", Seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Emulator:TenantId", GraphEmulatorFixture.TenantId);
         builder.UseSetting("Emulator:ClientId", GraphEmulatorFixture.ClientId);
         builder.UseSetting("Emulator:ClientSecret", GraphEmulatorFixture.ClientSecret);

@@ -25,8 +25,10 @@ public sealed class ReconciliationRunTests(ReconciliationFixture fixture) : ICla
         var provider = P[0];
         fixture.Providers.Add(provider);
         var directory = fixture.Emulator.Directory;
-        var enabled = Enumerable.Range(0, SmallGraphEmulator.Users).Where(i => directory.User(i) is { AccountEnabled: true }).ToList();
-        var groups = Enumerable.Range(0, SmallGraphEmulator.Groups).Where(g => directory.GroupIndex(directory.GroupId(g)) is not null).ToList();
+        var enabled = Enumerable.Range(0, SmallGraphEmulator.Users).Where(i => directory.IsUserInScope(i) && directory.User(i)!.AccountEnabled).ToList();
+        var groups = Enumerable.Range(0, SmallGraphEmulator.Groups).Where(directory.IsGroupInScope).ToList();
+        Assert.Contains(enabled, i => !directory.Options.IsAssigned(i)); // in scope through an assigned group only
+        Assert.True(groups.Count < SmallGraphEmulator.Groups, "some groups are not assigned to the app and stay out");
         var memberships = groups.Sum(g => directory.Members(g).Count(enabled.Contains));
 
         var run = await fixture.RunAsync(provider);

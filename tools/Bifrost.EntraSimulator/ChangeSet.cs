@@ -45,7 +45,9 @@ public sealed record EmulatorMutation(
 /// <summary>
 /// A seeded, deterministic set of directory changes for an incremental cycle: 40 % attribute edits, and 15 % each of
 /// disables, unassignments, membership additions and membership removals. Every change touches a different user, and
-/// only users in scope (assigned, enabled, present), so the changes never interfere with one another.
+/// only users assigned directly (and enabled, present), so a membership change never moves a user in or out of scope
+/// and the changes never interfere with one another. Membership changes touch assigned groups only: Entra provisions
+/// no other.
 /// </summary>
 public static class ChangeSet
 {
@@ -77,23 +79,19 @@ public static class ChangeSet
                 < 55 => new DirectoryChange(ChangeKind.Disable, user),
                 < 70 => new DirectoryChange(ChangeKind.Unassign, user),
                 < 85 => AddMember(directory, user, random),
-                _ => new DirectoryChange(ChangeKind.RemoveMember, user, directory.GroupsOf(user).ElementAt(random.Next(directory.GroupsOf(user).Count()))),
+                _ => RemoveMember(directory, user, random) ?? new DirectoryChange(ChangeKind.Attribute, user, Attribute: "department", Value: Other(Departments, current.Department, random)),
             });
         }
 
         return changes;
     }
 
-    /// <summary>
-    /// Entra's scope: assigned to the enterprise app and present in the directory. Disabled accounts are in scope and
-    /// provisioned with <c>active</c> false.
-    /// </summary>
-    public static bool InScope(SyntheticDirectory directory, int user) =>
-        directory.Options.IsAssigned(user) && directory.User(user) is not null;
+    /// <summary>Entra's scope: see <see cref="SyntheticDirectory.IsUserInScope"/>.</summary>
+    public static bool InScope(SyntheticDirectory directory, int user) => directory.IsUserInScope(user);
 
-    /// <summary>Users a change may pick: in scope and enabled.</summary>
+    /// <summary>Users a change may pick: assigned directly, present and enabled.</summary>
     private static bool Changeable(SyntheticDirectory directory, int user) =>
-        InScope(directory, user) && directory.User(user)!.AccountEnabled;
+        directory.Options.IsAssigned(user) && directory.User(user) is { AccountEnabled: true };
 
     private static DirectoryChange AddMember(SyntheticDirectory directory, int user, Random random)
     {
@@ -102,14 +100,20 @@ public static class ChangeSet
         for (var k = 0; k < groups; k++)
         {
             var group = (start + k) % groups;
-            if (!directory.IsGeneratedMember(group, user))
+            if (directory.IsGroupInScope(group) && !directory.IsGeneratedMember(group, user))
             {
                 return new DirectoryChange(ChangeKind.AddMember, user, group);
             }
         }
 
-        // Already in every group: take one out instead.
-        return new DirectoryChange(ChangeKind.RemoveMember, user, start);
+        // Already in every assigned group: take one out instead.
+        return RemoveMember(directory, user, random)!;
+    }
+
+    private static DirectoryChange? RemoveMember(SyntheticDirectory directory, int user, Random random)
+    {
+        var assigned = directory.GroupsOf(user).Where(directory.IsGroupInScope).ToArray();
+        return assigned.Length == 0 ? null : new DirectoryChange(ChangeKind.RemoveMember, user, assigned[random.Next(assigned.Length)]);
     }
 
     private static string Other(string[] values, string current, Random random)

@@ -159,9 +159,9 @@ public sealed class EntraProvisioningSimulator(SimulatorOptions options, TextWri
         int groupsCreated = 0, groupsMatched = 0, groupsFailed = 0, sent = 0, membershipsSkipped = 0, patches = 0;
         await Parallel.ForEachAsync(Enumerable.Range(0, options.Groups), parallel, async (g, ct) =>
         {
-            if (_directory.GroupIndex(_directory.GroupId(g)) is null)
+            if (!_directory.IsGroupInScope(g))
             {
-                return;
+                return; // not assigned to the app (or deleted): Entra does not provision it
             }
 
             var group = _directory.Group(g);
