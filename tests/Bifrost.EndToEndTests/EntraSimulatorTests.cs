@@ -26,24 +26,25 @@ public sealed class EntraSimulatorTests(BifrostAppFixture app)
         var simulator = new EntraProvisioningSimulator(Options(token, skip: 0), TextWriter.Null);
         var directory = simulator.Directory;
         var inScope = Enumerable.Range(0, Users).Where(i => ChangeSet.InScope(directory, i)).ToHashSet();
+        var provisioned = inScope.Where(i => directory.User(i)!.AccountEnabled).ToHashSet(); // Entra never creates a disabled user
         var assignedGroups = Enumerable.Range(0, Groups).Where(directory.IsGroupInScope).ToList();
         Assert.InRange(assignedGroups.Count, 1, Groups - 1); // some groups are not assigned to the app: Entra leaves them out
         Assert.Contains(inScope, i => !directory.Options.IsAssigned(i)); // some users are in scope only through a group
-        var expectedMembers = assignedGroups.ToDictionary(g => directory.Group(g).DisplayName, g => directory.Members(g).Count(inScope.Contains));
+        var expectedMembers = assignedGroups.ToDictionary(g => directory.Group(g).DisplayName, g => directory.Members(g).Count(provisioned.Contains));
 
         var summary = await simulator.RunAsync(Ct);
 
         Assert.Equal(0, summary.Errors);
-        Assert.Equal(inScope.Count, summary.UsersCreated);
+        Assert.Equal(provisioned.Count, summary.UsersCreated);
         Assert.Equal(assignedGroups.Count, summary.GroupsCreated);
         Assert.Equal(expectedMembers.Values.Sum(), summary.MembershipsSent);
 
         var scim = app.CreateGatewayClient(token);
-        Assert.Equal(inScope.Count, await TotalAsync(scim, "/scim/v2/Users?count=0"));
+        Assert.Equal(provisioned.Count, await TotalAsync(scim, "/scim/v2/Users?count=0"));
         Assert.Equal(expectedMembers, await MembersByGroupAsync(scim));
 
         // One user as Entra sent it: matching attribute, enterprise extension, the manager set in the later pass.
-        var user = directory.User(inScope.First(i => i > 0 && inScope.Contains(i / 10)))!;
+        var user = directory.User(provisioned.First(i => i > 0 && provisioned.Contains(i / 10)))!;
         var found = await scim.GetFromJsonAsync<JsonObject>($"/scim/v2/Users?filter=userName eq \"{user.UserPrincipalName}\"", Ct);
         var resource = found!["Resources"]![0]!;
         Assert.Equal(user.UserPrincipalName, resource["userName"]!.GetValue<string>());
@@ -56,7 +57,7 @@ public sealed class EntraSimulatorTests(BifrostAppFixture app)
         // The events flowed: identity holds every provisioned user under this provider.
         await Eventually.WaitAsync(
             () => app.Admin().GetFromJsonAsync<JsonObject>($"/api/users?providerId={providerId}&limit=1", Ct),
-            page => page!["total"]!.GetValue<int>() == inScope.Count,
+            page => page!["total"]!.GetValue<int>() == provisioned.Count,
             TimeSpan.FromSeconds(60),
             "identity lists every provisioned user");
 
@@ -65,7 +66,7 @@ public sealed class EntraSimulatorTests(BifrostAppFixture app)
         Assert.Equal(0, again.Errors);
         Assert.Equal(0, again.UsersCreated);
         Assert.Equal(assignedGroups.Count, again.GroupsMatched);
-        Assert.Equal(inScope.Count, await TotalAsync(scim, "/scim/v2/Users?count=0"));
+        Assert.Equal(provisioned.Count, await TotalAsync(scim, "/scim/v2/Users?count=0"));
     }
 
     [Fact]
@@ -76,7 +77,7 @@ public sealed class EntraSimulatorTests(BifrostAppFixture app)
         var simulator = new EntraProvisioningSimulator(Options(token, skip), TextWriter.Null);
         var directory = simulator.Directory;
         var sent = Enumerable.Range(0, Users)
-            .Where(i => ChangeSet.InScope(directory, i) && !EntraProvisioningSimulator.IsSkipped(skip, directory.Options.Seed, "user", i))
+            .Where(i => ChangeSet.InScope(directory, i) && directory.User(i)!.AccountEnabled && !EntraProvisioningSimulator.IsSkipped(skip, directory.Options.Seed, "user", i))
             .ToHashSet();
         var expectedMembers = Enumerable.Range(0, Groups).Where(directory.IsGroupInScope).ToDictionary(
             g => directory.Group(g).DisplayName,
@@ -86,7 +87,7 @@ public sealed class EntraSimulatorTests(BifrostAppFixture app)
 
         Assert.Equal(0, summary.Errors);
         Assert.True(summary.UsersSkipped > 0, "a fifth of 40 users: some are skipped");
-        Assert.Equal(summary.UsersInScope - summary.UsersSkipped, sent.Count);
+        Assert.Equal(summary.UsersInScope - summary.UsersSkipped - summary.UsersDisabledNotCreated, sent.Count);
         var scim = app.CreateGatewayClient(token);
         Assert.Equal(sent.Count, await TotalAsync(scim, "/scim/v2/Users?count=0"));
         Assert.Equal(expectedMembers, await MembersByGroupAsync(scim));

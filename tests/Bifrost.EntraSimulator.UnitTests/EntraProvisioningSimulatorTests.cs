@@ -25,8 +25,9 @@ public sealed class EntraProvisioningSimulatorTests
         var simulator = new EntraProvisioningSimulator(Options(batch: 7), TextWriter.Null, scim);
         var directory = simulator.Directory;
         var inScope = Enumerable.Range(0, 50).Where(i => ChangeSet.InScope(directory, i)).ToList();
+        var provisioned = inScope.Where(i => directory.User(i)!.AccountEnabled).ToList(); // Entra never creates a disabled user
         var assignedGroups = Enumerable.Range(0, 5).Where(directory.IsGroupInScope).ToList();
-        var memberships = assignedGroups.Sum(g => directory.Members(g).Count(inScope.Contains));
+        var memberships = assignedGroups.Sum(g => directory.Members(g).Count(provisioned.Contains));
 
         var summary = await simulator.RunAsync(Ct);
 
@@ -36,8 +37,10 @@ public sealed class EntraProvisioningSimulatorTests
         Assert.All(requests, r => Assert.Equal("Bearer test-token", r.Authorization));
 
         Assert.Equal(inScope.Count, summary.UsersInScope);
-        Assert.Equal(inScope.Count, summary.UsersCreated);
-        Assert.Equal(inScope.Count, scim.UserCount);
+        Assert.True(provisioned.Count < inScope.Count, "the directory has a disabled user in scope");
+        Assert.Equal(inScope.Count - provisioned.Count, summary.UsersDisabledNotCreated);
+        Assert.Equal(provisioned.Count, summary.UsersCreated);
+        Assert.Equal(provisioned.Count, scim.UserCount);
         Assert.Equal(4, assignedGroups.Count); // group 3 is not assigned to the app: Entra leaves it (and its members) out
         Assert.Equal(assignedGroups.Count, scim.GroupCount);
         Assert.Equal(memberships, scim.MemberCount);
@@ -76,7 +79,7 @@ public sealed class EntraProvisioningSimulatorTests
         var again = await new EntraProvisioningSimulator(Options(), TextWriter.Null, scim).RunAsync(Ct);
 
         Assert.Equal(0, again.UsersCreated);
-        Assert.Equal(again.UsersInScope, again.UsersUnchanged);
+        Assert.Equal(again.UsersInScope - again.UsersDisabledNotCreated, again.UsersUnchanged);
         Assert.Equal(4, again.GroupsMatched);
         Assert.Equal(0, again.GroupsCreated);
         Assert.Equal(members, scim.MemberCount);
@@ -91,7 +94,7 @@ public sealed class EntraProvisioningSimulatorTests
 
         Assert.InRange(summary.UsersSkipped, 20, 60);
         Assert.True(summary.MembershipsSkipped > 0);
-        Assert.Equal(summary.UsersInScope - summary.UsersSkipped, scim.UserCount);
+        Assert.Equal(summary.UsersInScope - summary.UsersSkipped - summary.UsersDisabledNotCreated, scim.UserCount);
         Assert.Equal(summary.MembershipsSent, scim.MemberCount);
     }
 
@@ -105,7 +108,7 @@ public sealed class EntraProvisioningSimulatorTests
 
         Assert.Equal(3, summary.Throttled);
         Assert.Equal(0, summary.Errors);
-        Assert.Equal(summary.UsersInScope, scim.UserCount);
+        Assert.Equal(summary.UsersInScope - summary.UsersDisabledNotCreated, scim.UserCount);
     }
 
     [Fact]

@@ -83,7 +83,7 @@ public sealed class EntraProvisioningSimulator(SimulatorOptions options, TextWri
     {
         var users = options.Users;
         var targetIds = new string?[users];
-        int created = 0, updated = 0, unchanged = 0, skipped = 0, failed = 0, inScope = 0;
+        int created = 0, updated = 0, unchanged = 0, disabled = 0, skipped = 0, failed = 0, inScope = 0;
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency, CancellationToken = cancellationToken };
 
         // Users: match on userName, then create or update.
@@ -121,6 +121,13 @@ public sealed class EntraProvisioningSimulator(SimulatorOptions options, TextWri
 
                 var answer = await scim.PatchAsync("user-update", $"Users/{targetIds[i]}", patch, ct);
                 Interlocked.Increment(ref answer.IsSuccess ? ref updated : ref failed);
+                return;
+            }
+
+            if (!user.AccountEnabled)
+            {
+                // "Provisioning a user who is disabled in Entra is not supported": a match is updated (active false), no create.
+                Interlocked.Increment(ref disabled);
                 return;
             }
 
@@ -234,6 +241,7 @@ public sealed class EntraProvisioningSimulator(SimulatorOptions options, TextWri
             UsersCreated = created,
             UsersUpdated = updated,
             UsersUnchanged = unchanged,
+            UsersDisabledNotCreated = disabled,
             UsersSkipped = skipped,
             UsersFailed = failed,
             ManagersSet = managers,

@@ -81,8 +81,11 @@ public sealed record SimulationSummary
     public required TimeSpan Elapsed { get; init; }
     public required IReadOnlyList<KindSummary> Kinds { get; init; }
 
-    /// <summary>Users assigned to the app and present in the directory (Entra's scope).</summary>
+    /// <summary>Users in Entra's scope: present, and assigned directly or through an assigned group.</summary>
     public int UsersInScope { get; init; }
+
+    /// <summary>In scope but disabled in the directory and not in the target: Entra does not provision a disabled user.</summary>
+    public int UsersDisabledNotCreated { get; init; }
     public int UsersCreated { get; init; }
     public int UsersUpdated { get; init; }
     public int UsersUnchanged { get; init; }
@@ -114,7 +117,7 @@ public sealed record SimulationSummary
         text.AppendLine(c, $"  requests {Requests} ({Throughput:0.0}/s), 429 waited out {Throttled}, errors {Errors}{errors}");
         if (Cycle == SimulatorCycle.Initial)
         {
-            text.AppendLine(c, $"  users in scope {UsersInScope}: created {UsersCreated}, updated {UsersUpdated}, unchanged {UsersUnchanged}, skipped {UsersSkipped}, failed {UsersFailed}; managers set {ManagersSet}");
+            text.AppendLine(c, $"  users in scope {UsersInScope}: created {UsersCreated}, updated {UsersUpdated}, unchanged {UsersUnchanged}, disabled (not created) {UsersDisabledNotCreated}, skipped {UsersSkipped}, failed {UsersFailed}; managers set {ManagersSet}");
             text.AppendLine(c, $"  groups created {GroupsCreated}, matched {GroupsMatched}, failed {GroupsFailed}; memberships sent {MembershipsSent} in {MembershipPatches} PATCHes, skipped {MembershipsSkipped}");
         }
         else

@@ -197,12 +197,20 @@ internal static class UsersApi
         Guid id, IdentityDbContext db, CancellationToken cancellationToken)
     {
         // One snapshot for the four reads: the role and the groups it came from must never show two different moments
-        // (a membership change committing between them would show a role without the group that grants it).
+        // (a membership change committing between them would show a role without the group that grants it). The
+        // transaction runs inside the execution strategy, so a transient failure retries all four reads together.
+        var detail = await db.Database.CreateExecutionStrategy().ExecuteAsync(
+            ct => ReadUserDetailAsync(db, id, ct), cancellationToken);
+        return detail is null ? TypedResults.NotFound() : TypedResults.Ok(detail);
+    }
+
+    private static async Task<UserDetailResponse?> ReadUserDetailAsync(IdentityDbContext db, Guid id, CancellationToken cancellationToken)
+    {
         await using var snapshot = await db.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
         var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == id, cancellationToken);
         if (user is null)
         {
-            return TypedResults.NotFound();
+            return null;
         }
 
         var declared = await DeclaredAttributesAsync(db, [user.ProviderId], cancellationToken);
@@ -220,10 +228,10 @@ internal static class UsersApi
         AffiliationResponse[] Of(AffiliationKind kind) =>
             [.. affiliations.Where(a => a.Kind == kind).Select(a => new AffiliationResponse(a.TargetId, a.Name, a.Sources))];
 
-        return TypedResults.Ok(new UserDetailResponse(
+        return new UserDetailResponse(
             user.Id, user.ProviderId, user.UserName, user.ExternalId, user.DisplayName, user.Email, StateName(user.State),
             Profile(user, declared), user.Role, user.RoleReason, groups, Of(AffiliationKind.Team), Of(AffiliationKind.BusinessUnit),
-            user.Version, user.LastTraceId, user.CreatedAt, user.UpdatedAt));
+            user.Version, user.LastTraceId, user.CreatedAt, user.UpdatedAt);
     }
 
     /// <summary>The core attributes plus the provider's declared ones (exact case) that the user has.</summary>
