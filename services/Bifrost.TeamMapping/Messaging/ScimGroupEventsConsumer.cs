@@ -73,9 +73,10 @@ public sealed class ScimGroupEventsConsumer(TeamMappingDbContext db, Affiliation
             await LockTeamAsync(providerId, groupId, occurredAt, cancellationToken);
             await db.SaveChangesAsync(cancellationToken); // a placeholder team must exist before its memberships
             var ids = memberIds.Distinct().ToArray();
+            var users = new List<MappedUser>(ids.Length);
             foreach (var batch in ids.Order().Chunk(AffiliationRefresher.BatchSize))
             {
-                await refresher.LockUsersAsync(providerId, batch, cancellationToken); // a concurrent deletion commits first or waits
+                users.AddRange(await refresher.LockUsersAsync(providerId, batch, cancellationToken)); // a concurrent deletion commits first or waits
             }
 
             var source = nameof(MembershipSource.ScimGroup);
@@ -88,7 +89,7 @@ public sealed class ScimGroupEventsConsumer(TeamMappingDbContext db, Affiliation
                     granted_at = CASE WHEN team_memberships.active THEN team_memberships.granted_at ELSE EXCLUDED.granted_at END
                 WHERE team_memberships.version < EXCLUDED.version
                 """, cancellationToken);
-            await refresher.RefreshAsync(providerId, ids, cancellationToken);
+            await refresher.RefreshLockedAsync(users, cancellationToken);
         });
 
     /// <summary>

@@ -63,10 +63,8 @@ public sealed class ScimUserEventsConsumer(TeamMappingDbContext db, AffiliationR
                 stored.Email = user.Email;
             }
 
-            await db.SaveChangesAsync(cancellationToken);
-
             // Most updates change attributes no rule reads (a title when the rules look at department): then the user's
-            // rule-made teams and business units cannot change, and the refresh (seven round trips) is skipped. A rule
+            // rule-made teams and business units cannot change, and the refresh (about eight round trips) is skipped. A rule
             // change is not missed: it starts a recomputation of every user of the provider.
             if (!firstSnapshot && stored.State == stateBefore
                 && !await RuleInputsChangedAsync(providerId, before, stored.RuleSubject([]), cancellationToken))
@@ -74,7 +72,7 @@ public sealed class ScimUserEventsConsumer(TeamMappingDbContext db, AffiliationR
                 return;
             }
 
-            await refresher.RefreshAsync(providerId, [userId], cancellationToken);
+            await refresher.RefreshLockedAsync([stored], cancellationToken); // saves the row's changes with the refresh
         });
 
     private async Task<bool> RuleInputsChangedAsync(Guid providerId, RuleSubject before, RuleSubject after, CancellationToken cancellationToken)

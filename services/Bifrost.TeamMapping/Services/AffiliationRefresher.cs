@@ -26,7 +26,19 @@ public sealed class AffiliationRefresher(TeamMappingDbContext db, TimeProvider t
     {
         foreach (var batch in userIds.Distinct().Order().Chunk(BatchSize))
         {
-            await RefreshBatchAsync(providerId, batch, cancellationToken);
+            await RefreshLockedAsync(await LockUsersAsync(providerId, batch, cancellationToken), cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The same for users the caller has already locked in this transaction with <see cref="LockUsersAsync"/> (or its
+    /// own <c>FOR UPDATE</c>), as tracked entities: their unsaved changes are saved with the refresh.
+    /// </summary>
+    public async Task RefreshLockedAsync(IReadOnlyList<MappedUser> users, CancellationToken cancellationToken)
+    {
+        foreach (var batch in users.Chunk(BatchSize))
+        {
+            await RefreshBatchAsync(batch, cancellationToken);
         }
     }
 
@@ -50,14 +62,15 @@ public sealed class AffiliationRefresher(TeamMappingDbContext db, TimeProvider t
         return await db.Users.FromSql($"SELECT * FROM team_mapping.users WHERE id = ANY({ids}) ORDER BY id FOR UPDATE").ToListAsync(cancellationToken);
     }
 
-    private async Task RefreshBatchAsync(Guid? providerId, Guid[] ids, CancellationToken cancellationToken)
+    private async Task RefreshBatchAsync(MappedUser[] users, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var users = await LockUsersAsync(providerId, ids, cancellationToken);
-        if (users.Count == 0)
+        if (users.Length == 0)
         {
             return;
         }
+
+        var ids = users.Select(u => u.Id).ToArray();
 
         var providerIds = users.Select(u => u.ProviderId).Distinct().ToList();
         var rules = await db.ProviderRules.AsNoTracking().Where(r => providerIds.Contains(r.ProviderId) && !r.ProviderDeleted).ToDictionaryAsync(r => r.ProviderId, cancellationToken);
@@ -141,16 +154,20 @@ public sealed class AffiliationRefresher(TeamMappingDbContext db, TimeProvider t
         await PublishChangesAsync(users, ids, now, cancellationToken);
     }
 
-    private async Task PublishChangesAsync(List<MappedUser> users, Guid[] ids, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task PublishChangesAsync(MappedUser[] users, Guid[] ids, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var teamGrants = (await (from m in db.Memberships
-                                 join t in db.Teams on m.TeamId equals t.Id
-                                 where ids.Contains(m.UserId) && m.Active && t.ArchivedAt == null
-                                 select new Grant(m.UserId, t.Id, t.Name, m.Source)).ToListAsync(cancellationToken)).ToLookup(g => g.UserId);
-        var unitGrants = (await (from m in db.BusinessUnitMemberships
-                                 join b in db.BusinessUnits on m.BusinessUnitId equals b.Id
-                                 where ids.Contains(m.UserId)
-                                 select new Grant(m.UserId, b.Id, b.Name, m.Source)).ToListAsync(cancellationToken)).ToLookup(g => g.UserId);
+        // Teams and business units in one round trip (UNION ALL).
+        var grants = await (from m in db.Memberships
+                            join t in db.Teams on m.TeamId equals t.Id
+                            where ids.Contains(m.UserId) && m.Active && t.ArchivedAt == null
+                            select new { m.UserId, TargetId = t.Id, t.Name, m.Source, Team = true })
+            .Concat(from m in db.BusinessUnitMemberships
+                    join b in db.BusinessUnits on m.BusinessUnitId equals b.Id
+                    where ids.Contains(m.UserId)
+                    select new { m.UserId, TargetId = b.Id, b.Name, m.Source, Team = false })
+            .ToListAsync(cancellationToken);
+        var teamGrants = grants.Where(g => g.Team).Select(g => new Grant(g.UserId, g.TargetId, g.Name, g.Source)).ToLookup(g => g.UserId);
+        var unitGrants = grants.Where(g => !g.Team).Select(g => new Grant(g.UserId, g.TargetId, g.Name, g.Source)).ToLookup(g => g.UserId);
 
         foreach (var user in users)
         {
