@@ -44,6 +44,51 @@ public static class InboxDbContextExtensions
         }, context.CancellationToken);
     }
 
+    /// <summary>
+    /// The same for a MassTransit batch: in one transaction, records every message id of the batch for
+    /// <paramref name="consumer"/> (one statement), runs <paramref name="apply"/> on the messages not applied before (each
+    /// id once), saves and commits. A failure rolls the whole batch back; MassTransit then retries or faults every
+    /// message of it, so none is lost.
+    /// </summary>
+    /// <returns>How many messages of the batch were new.</returns>
+    public static Task<int> ApplyOnceAsync<TDbContext, TMessage>(
+        this TDbContext db, ConsumeContext<Batch<TMessage>> context, string consumer, Func<IReadOnlyList<TMessage>, CancellationToken, Task> apply)
+        where TDbContext : DbContext
+        where TMessage : class
+    {
+        var messages = context.Message
+            .Select(m => (Id: m.MessageId ?? throw new InvalidOperationException("A message has no MessageId; the inbox cannot deduplicate it."), m.Message))
+            .DistinctBy(m => m.Id)
+            .ToList();
+        var ids = messages.Select(m => m.Id).ToArray();
+        var insertSql = "INSERT INTO " + InboxTable(db) + " (message_id, consumer, processed_at) SELECT id, {1}, now() FROM unnest({0}) AS id ON CONFLICT DO NOTHING RETURNING message_id AS \"Value\"";
+        var strategy = db.Database.CreateExecutionStrategy();
+
+        return strategy.ExecuteAsync(async cancellationToken =>
+        {
+            db.ChangeTracker.Clear();
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var fresh = (await db.Database.SqlQueryRaw<Guid>(insertSql, ids, consumer).ToListAsync(cancellationToken)).ToHashSet();
+            if (fresh.Count < ids.Length)
+            {
+                var metrics = db.GetService<IDbContextOptions>().FindExtension<CoreOptionsExtension>()?.ApplicationServiceProvider?.GetService<MessagingMetrics>();
+                for (var i = fresh.Count; i < ids.Length; i++)
+                {
+                    metrics?.DuplicateSkipped();
+                }
+            }
+
+            if (fresh.Count > 0)
+            {
+                await apply([.. messages.Where(m => fresh.Contains(m.Id)).Select(m => m.Message)], cancellationToken);
+                await db.SaveChangesAsync(cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            return fresh.Count;
+        }, context.CancellationToken);
+    }
+
     private static string InboxTable(DbContext db)
     {
         var entity = db.Model.FindEntityType(typeof(InboxMessage))

@@ -5,6 +5,7 @@ using Bifrost.Contracts.Governance;
 using Bifrost.Contracts.Scim;
 using Bifrost.Identity.Model;
 using Bifrost.Testing;
+using MassTransit;
 using Microsoft.EntityFrameworkCore;
 
 namespace Bifrost.Identity.FunctionalTests;
@@ -224,6 +225,51 @@ public sealed class GovernanceUsersTests(IdentityApiFixture fixture) : IClassFix
         Assert.Empty(user["teams"]!.AsArray());
         Assert.Empty(user["businessUnits"]!.AsArray());
         Assert.NotEqual(other, id);
+    }
+
+    [Fact]
+    public async Task Affiliation_reports_in_bulk_shuffled_and_redelivered_leave_each_user_with_the_newest_lists()
+    {
+        var provider = await CreateProviderAsync(new { });
+        var users = new List<Guid>();
+        for (var i = 0; i < 12; i++)
+        {
+            users.Add(await ProvisionAsync(provider));
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        UserAffiliationsChanged Report(Guid user, long version) => new()
+        {
+            ProviderId = provider, UserId = user, Version = version, OccurredAt = now,
+            Teams = [new Affiliation(Guid.Parse($"00000000-0000-4000-8000-{version:D12}"), $"Team v{version}", [AffiliationSources.ScimGroup])],
+            BusinessUnits = version % 2 == 0 ? [new Affiliation(Guid.Parse($"00000000-0000-4000-9000-{version:D12}"), $"Unit v{version}", [AffiliationSources.AttributeMapping])] : [],
+        };
+
+        // Four versions per user, shuffled, each published twice with the same message id (a redelivery): many land in
+        // one batch, some batches hold two reports of one user, and an old report may come last.
+        var deliveries = users.SelectMany(u => Enumerable.Range(1, 4).Select(v => (Id: Guid.NewGuid(), Message: Report(u, v)))).ToList();
+        var all = deliveries.Concat(deliveries).OrderBy(_ => Random.Shared.Next()).ToList();
+        await Task.WhenAll(all.Select(d => fixture.Harness.Bus.Publish(d.Message, (PublishContext<UserAffiliationsChanged> c) => c.MessageId = d.Id, Ct)));
+
+        var ids = users.ToArray();
+        var messageIds = deliveries.Select(d => d.Id).ToArray();
+        await Eventually.WaitAsync(
+            () => fixture.WithDbAsync(db => db.UserAffiliationStates.Where(s => ids.Contains(s.UserId)).Select(s => s.Version).ToListAsync(Ct)),
+            versions => versions.Count == users.Count && versions.All(v => v == 4),
+            TimeSpan.FromSeconds(30),
+            "every user's version reaches 4");
+        await Eventually.WaitAsync(
+            () => fixture.WithDbAsync(db => db.Set<Bifrost.Messaging.InboxMessage>().CountAsync(m => messageIds.Contains(m.MessageId), Ct)),
+            count => count == deliveries.Count,
+            TimeSpan.FromSeconds(30),
+            "every message id is recorded once");
+
+        foreach (var user in users)
+        {
+            var detail = await GetUserAsync(user);
+            Assert.Equal(["Team v4"], detail["teams"]!.AsArray().Select(t => t!["name"]!.GetValue<string>()));
+            Assert.Equal(["Unit v4"], detail["businessUnits"]!.AsArray().Select(t => t!["name"]!.GetValue<string>()));
+        }
     }
 
     [Fact]

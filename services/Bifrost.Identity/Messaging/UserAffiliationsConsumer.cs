@@ -7,31 +7,44 @@ namespace Bifrost.Identity.Messaging;
 
 /// <summary>
 /// Keeps each user's teams and business units as team-mapping reports them. A report carries the complete lists and a
-/// per-user version: a newer one replaces what is stored, an older or repeated one changes nothing. The version row is
-/// locked for the transaction, so two reports for one user apply one after the other.
+/// per-user version: a newer one replaces what is stored, an older or repeated one changes nothing.
+/// Reports come in batches (a group's member PATCH makes one per member): one transaction per batch records the
+/// message ids, keeps each user's newest report, moves the version rows forward in one statement (row-locked in user
+/// order, so two batches for one user apply one after the other and never deadlock) and rewrites the lists of the
+/// users whose version moved. Five round trips for up to <see cref="UserAffiliationsConsumerDefinition.MessageLimit"/>
+/// reports, instead of six for each.
 /// </summary>
-public sealed class UserAffiliationsConsumer(IdentityDbContext db) : IConsumer<UserAffiliationsChanged>
+public sealed class UserAffiliationsConsumer(IdentityDbContext db) : IConsumer<Batch<UserAffiliationsChanged>>
 {
-    public Task Consume(ConsumeContext<UserAffiliationsChanged> context) =>
-        db.ApplyOnceAsync(context, nameof(UserAffiliationsConsumer), async cancellationToken =>
+    public Task Consume(ConsumeContext<Batch<UserAffiliationsChanged>> context) =>
+        db.ApplyOnceAsync(context, nameof(UserAffiliationsConsumer), async (messages, cancellationToken) =>
         {
-            var message = context.Message;
-            await db.Database.ExecuteSqlAsync($"""
-                INSERT INTO identity.user_affiliation_versions (user_id, provider_id, version)
-                VALUES ({message.UserId}, {message.ProviderId}, 0) ON CONFLICT (user_id) DO NOTHING
-                """, cancellationToken);
-            var state = await db.UserAffiliationStates
-                .FromSql($"SELECT * FROM identity.user_affiliation_versions WHERE user_id = {message.UserId} FOR UPDATE")
-                .SingleAsync(cancellationToken);
-            if (message.Version <= state.Version)
+            var newest = messages
+                .GroupBy(m => m.UserId)
+                .Select(g => g.MaxBy(m => m.Version)!)
+                .OrderBy(m => m.UserId)
+                .ToList();
+            var users = newest.Select(m => m.UserId).ToArray();
+            var providers = newest.Select(m => m.ProviderId).ToArray();
+            var versions = newest.Select(m => m.Version).ToArray();
+            var applied = (await db.Database.SqlQuery<Guid>($"""
+                INSERT INTO identity.user_affiliation_versions AS v (user_id, provider_id, version)
+                SELECT u, p, n FROM unnest({users}, {providers}, {versions}) AS t(u, p, n) ORDER BY u
+                ON CONFLICT (user_id) DO UPDATE SET version = excluded.version WHERE v.version < excluded.version
+                RETURNING v.user_id AS "Value"
+                """).ToListAsync(cancellationToken)).ToHashSet();
+            if (applied.Count == 0)
             {
                 return;
             }
 
-            state.Version = message.Version;
-            await db.UserAffiliations.Where(a => a.UserId == message.UserId).ExecuteDeleteAsync(cancellationToken);
-            db.UserAffiliations.AddRange(Rows(message.UserId, AffiliationKind.Team, message.Teams));
-            db.UserAffiliations.AddRange(Rows(message.UserId, AffiliationKind.BusinessUnit, message.BusinessUnits));
+            var ids = applied.ToArray();
+            await db.UserAffiliations.Where(a => ids.Contains(a.UserId)).ExecuteDeleteAsync(cancellationToken);
+            foreach (var message in newest.Where(m => applied.Contains(m.UserId)))
+            {
+                db.UserAffiliations.AddRange(Rows(message.UserId, AffiliationKind.Team, message.Teams));
+                db.UserAffiliations.AddRange(Rows(message.UserId, AffiliationKind.BusinessUnit, message.BusinessUnits));
+            }
         });
 
     private static IEnumerable<UserAffiliation> Rows(Guid userId, AffiliationKind kind, IReadOnlyList<Affiliation> affiliations) =>
@@ -47,4 +60,22 @@ public sealed class UserAffiliationsConsumer(IdentityDbContext db) : IConsumer<U
             });
 }
 
-public sealed class UserAffiliationsConsumerDefinition : BifrostConsumerDefinition<UserAffiliationsConsumer>;
+/// <summary>
+/// Batches of up to <see cref="MessageLimit"/> reports, started as soon as one arrives and closed after
+/// <see cref="TimeLimit"/> at the latest (so a lone report waits at most that long), two batches at a time.
+/// </summary>
+public sealed class UserAffiliationsConsumerDefinition : BifrostConsumerDefinition<UserAffiliationsConsumer>
+{
+    public const int MessageLimit = 100;
+    public static readonly TimeSpan TimeLimit = TimeSpan.FromMilliseconds(10);
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<UserAffiliationsConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        base.ConfigureConsumer(endpointConfigurator, consumerConfigurator, context);
+        consumerConfigurator.Options<BatchOptions>(options => options
+            .SetMessageLimit(MessageLimit)
+            .SetTimeLimit(TimeLimit)
+            .SetTimeLimitStart(BatchTimeLimitStart.FromFirst)
+            .SetConcurrencyLimit(2));
+    }
+}
