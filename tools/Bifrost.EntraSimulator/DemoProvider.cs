@@ -22,7 +22,8 @@ public static class DemoProvider
             Rule(EnterpriseDepartment, "Engineering", "role", "developer"),
             Rule(EnterpriseDepartment, "Research", "role", "developer"),
             Rule("title", "*", "role", "viewer")),
-        ["teamRules"] = new JsonArray(Rule("groups", "*", "team", null)),
+        // Every SCIM group is a team already; a rule adds one team the groups do not make.
+        ["teamRules"] = new JsonArray(Rule("title", "Director", "team", "Leadership"), Rule("title", "Manager", "team", "Leadership")),
         ["businessUnitRules"] = new JsonArray(Rule(EnterpriseDepartment, "*", "businessUnit", null)),
     };
 
@@ -65,7 +66,7 @@ public static class DemoProvider
             throw new SimulatorException($"Setting the demo mapping rules failed: HTTP {(int)saved.StatusCode} {await saved.Content.ReadAsStringAsync(cancellationToken)}");
         }
 
-        await output.WriteLineAsync("Demo mapping rules set: roles from title/department, teams from groups, business units from department.");
+        await output.WriteLineAsync("Demo mapping rules set: roles from title/department, teams from groups plus Leadership, business units from department.");
     }
 
     private static JsonObject Rule(string attribute, string value, string target, string? name)
