@@ -32,8 +32,7 @@ public static class InboxDbContextExtensions
             if (inserted == 0)
             {
                 await transaction.RollbackAsync(cancellationToken);
-                db.GetService<IDbContextOptions>().FindExtension<CoreOptionsExtension>()?.ApplicationServiceProvider?
-                    .GetService<MessagingMetrics>()?.DuplicateSkipped();
+                Metrics(db)?.DuplicateSkipped();
                 return false;
             }
 
@@ -71,11 +70,7 @@ public static class InboxDbContextExtensions
             var fresh = (await db.Database.SqlQueryRaw<Guid>(insertSql, ids, consumer).ToListAsync(cancellationToken)).ToHashSet();
             if (fresh.Count < ids.Length)
             {
-                var metrics = db.GetService<IDbContextOptions>().FindExtension<CoreOptionsExtension>()?.ApplicationServiceProvider?.GetService<MessagingMetrics>();
-                for (var i = fresh.Count; i < ids.Length; i++)
-                {
-                    metrics?.DuplicateSkipped();
-                }
+                Metrics(db)?.DuplicateSkipped(ids.Length - fresh.Count);
             }
 
             if (fresh.Count > 0)
@@ -88,6 +83,9 @@ public static class InboxDbContextExtensions
             return fresh.Count;
         }, context.CancellationToken);
     }
+
+    private static MessagingMetrics? Metrics(DbContext db) =>
+        db.GetService<IDbContextOptions>().FindExtension<CoreOptionsExtension>()?.ApplicationServiceProvider?.GetService<MessagingMetrics>();
 
     private static string InboxTable(DbContext db)
     {

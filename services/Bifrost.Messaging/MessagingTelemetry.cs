@@ -34,5 +34,5 @@ public sealed class MessagingMetrics
 
     public void PublishFailed() => _publishFailures.Add(1);
 
-    public void DuplicateSkipped() => _duplicates.Add(1);
+    public void DuplicateSkipped(int count = 1) => _duplicates.Add(count);
 }
