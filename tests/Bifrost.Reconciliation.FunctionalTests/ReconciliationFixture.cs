@@ -22,14 +22,15 @@ public sealed class SmallGraphEmulator : WebApplicationFactory<SyntheticDirector
     public const int Seed = 11;
     private readonly int _users;
     private readonly int _groups;
+    private readonly int? _membershipsPerUser;
 
     public SmallGraphEmulator() : this(Users, Groups)
     {
     }
 
-    public SmallGraphEmulator(int users, int groups)
+    public SmallGraphEmulator(int users, int groups, int? membershipsPerUser = null)
     {
-        (_users, _groups) = (users, groups);
+        (_users, _groups, _membershipsPerUser) = (users, groups, membershipsPerUser);
         UseKestrel(TestEnvironment.FreeTcpPort());
         StartServer();
     }
@@ -51,6 +52,11 @@ public sealed class SmallGraphEmulator : WebApplicationFactory<SyntheticDirector
         builder.UseSetting("Emulator:Users", _users.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Emulator:Groups", _groups.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Emulator:Seed", Seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (_membershipsPerUser is { } m)
+        {
+            builder.UseSetting("Emulator:MembershipsPerUser", m.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         builder.UseSetting("Emulator:TenantId", GraphEmulatorFixture.TenantId);
         builder.UseSetting("Emulator:ClientId", GraphEmulatorFixture.ClientId);
         builder.UseSetting("Emulator:ClientSecret", GraphEmulatorFixture.ClientSecret);

@@ -74,13 +74,9 @@ internal static class InternalExportApi
     public static async Task<Results<Ok<ExportPage<ExportedMember>>, NotFound>> ExportMembersAsync(
         Guid providerId, Guid groupId, Guid? after, int? limit, IngestionDbContext db, CancellationToken cancellationToken)
     {
-        if (!await db.Groups.AsNoTracking().AnyAsync(g => g.Id == groupId && g.ProviderId == providerId, cancellationToken))
-        {
-            return TypedResults.NotFound();
-        }
-
         var take = Limit(limit);
-        var query = db.GroupMembers.AsNoTracking().Where(m => m.GroupId == groupId);
+        var query = db.GroupMembers.AsNoTracking()
+            .Where(m => m.GroupId == groupId && db.Groups.Any(g => g.Id == groupId && g.ProviderId == providerId));
         if (after is { } cursor)
         {
             query = query.Where(m => m.MemberId.CompareTo(cursor) > 0);
@@ -89,6 +85,13 @@ internal static class InternalExportApi
         var rows = await query.OrderBy(m => m.MemberId).Take(take)
             .Select(m => new ExportedMember(m.MemberId, m.MemberType))
             .ToListAsync(cancellationToken);
+
+        // One round trip for a page; the group's existence is only asked apart when the page is empty.
+        if (rows.Count == 0 && !await db.Groups.AsNoTracking().AnyAsync(g => g.Id == groupId && g.ProviderId == providerId, cancellationToken))
+        {
+            return TypedResults.NotFound();
+        }
+
         return TypedResults.Ok(new ExportPage<ExportedMember>(rows, rows.Count == take ? rows[^1].Id.ToString() : null));
     }
 

@@ -16,6 +16,10 @@ public sealed class ReconciliationOptions
     [Range(1, 64)]
     public int RepairConcurrency { get; set; } = 8;
 
+    /// <summary>Per-group reads (Graph members, ingestion members) in flight at once.</summary>
+    [Range(1, 64)]
+    public int GraphConcurrency { get; set; } = 8;
+
     /// <summary>Per provider (keyed by provider id): the scope and the enterprise app's service principal.</summary>
     public Dictionary<string, ProviderScopeOptions> Providers { get; set; } = [];
 

@@ -24,20 +24,21 @@ public sealed class Reconciler(GraphClients graphClients, IngestionClient ingest
         var graph = graphClients.Create(provider.Credentials);
         var run = new ProviderRun(provider.ProviderId, dryRun, report, metrics, options.Value.RepairConcurrency);
 
-        var (assignedUsers, assignedGroups) = scope.All ? (null, null) : await AssignmentsAsync(graph, scope.ServicePrincipalId!.Value, cancellationToken);
-        var graphToScim = await ReconcileUsersAsync(graph, run, assignedUsers, checkpoint, cancellationToken);
-        assignedUsers = null;
-        var groups = await ReconcileGroupsAsync(graph, run, assignedGroups, cancellationToken);
+        var assigned = scope.All ? null : await AssignmentsAsync(graph, scope.ServicePrincipalId!.Value, cancellationToken);
+        var graphToScim = await ReconcileUsersAsync(graph, run, assigned, checkpoint, cancellationToken);
+        var groups = await ReconcileGroupsAsync(graph, run, assigned?.Groups, cancellationToken);
         await checkpoint(cancellationToken);
-        await ReconcileMembershipsAsync(graph, run, groups, graphToScim, checkpoint, cancellationToken);
+        await ReconcileMembershipsAsync(graph, run, groups, assigned, graphToScim, checkpoint, cancellationToken);
         await checkpoint(cancellationToken);
     }
 
-    /// <summary>Users and groups assigned to the enterprise app: directly, or as members of an assigned group.</summary>
-    private static async Task<(HashSet<Guid> Users, HashSet<Guid> Groups)> AssignmentsAsync(GraphServiceClient graph, Guid servicePrincipal, CancellationToken cancellationToken)
+    /// <summary>
+    /// Users and groups assigned to the enterprise app: directly, or as members of an assigned group. Each assigned
+    /// group's members are read here once and kept (4 bytes a membership) for the membership comparison.
+    /// </summary>
+    private async Task<AssignedScope> AssignmentsAsync(GraphServiceClient graph, Guid servicePrincipal, CancellationToken cancellationToken)
     {
-        var users = new HashSet<Guid>();
-        var groups = new HashSet<Guid>();
+        var scope = new AssignedScope();
         var assignments = graph.ServicePrincipals[servicePrincipal.ToString()].AppRoleAssignedTo;
         await ForEachPageAsync(
             await assignments.GetAsync(r => r.QueryParameters.Top = 999, cancellationToken),
@@ -47,9 +48,18 @@ public sealed class Reconciler(GraphClients graphClients, IngestionClient ingest
             {
                 foreach (var assignment in page)
                 {
-                    if (assignment.PrincipalId is { } id)
+                    if (assignment.PrincipalId is not { } id)
                     {
-                        (string.Equals(assignment.PrincipalType, "Group", StringComparison.OrdinalIgnoreCase) ? groups : users).Add(id);
+                        continue;
+                    }
+
+                    if (string.Equals(assignment.PrincipalType, "Group", StringComparison.OrdinalIgnoreCase))
+                    {
+                        scope.Groups.Add(id);
+                    }
+                    else
+                    {
+                        scope.AddUser(id);
                     }
                 }
 
@@ -57,16 +67,22 @@ public sealed class Reconciler(GraphClients graphClients, IngestionClient ingest
             },
             cancellationToken);
 
-        foreach (var group in groups)
+        // One Graph request per assigned group: a few in flight at once (the SDK's retry handler honours 429s).
+        await Parallel.ForEachAsync(scope.Groups, GraphParallelism(cancellationToken), async (group, ct) =>
         {
-            await ForEachMemberAsync(graph, group, id => users.Add(id), cancellationToken);
-        }
+            var members = new List<Guid>();
+            await ForEachMemberAsync(graph, group, members.Add, ct);
+            scope.AddMembers(group, members);
+        });
 
-        return (users, groups);
+        return scope;
     }
 
+    private ParallelOptions GraphParallelism(CancellationToken cancellationToken) =>
+        new() { MaxDegreeOfParallelism = options.Value.GraphConcurrency, CancellationToken = cancellationToken };
+
     private async Task<ConcurrentDictionary<Guid, Guid>> ReconcileUsersAsync(
-        GraphServiceClient graph, ProviderRun run, HashSet<Guid>? assigned, Func<CancellationToken, Task> checkpoint, CancellationToken cancellationToken)
+        GraphServiceClient graph, ProviderRun run, AssignedScope? assigned, Func<CancellationToken, Task> checkpoint, CancellationToken cancellationToken)
     {
         // Ingestion's users, compactly, by userName (Entra's matching attribute).
         var index = new Dictionary<string, UserEntry>(StringComparer.Ordinal);
@@ -287,72 +303,82 @@ public sealed class Reconciler(GraphClients graphClients, IngestionClient ingest
         return [.. inScope];
     }
 
-    private async Task ReconcileMembershipsAsync(
-        GraphServiceClient graph, ProviderRun run, List<(Guid GraphId, Guid? ScimId, bool Created)> groups,
-        ConcurrentDictionary<Guid, Guid> graphToScim, Func<CancellationToken, Task> checkpoint, CancellationToken cancellationToken)
-    {
-        foreach (var (graphId, scimId, created) in groups)
+    /// <summary>Group by group, a few groups at once; each group's repairs go in order, as Entra sends them.</summary>
+    private Task ReconcileMembershipsAsync(
+        GraphServiceClient graph, ProviderRun run, List<(Guid GraphId, Guid? ScimId, bool Created)> groups, AssignedScope? assigned,
+        ConcurrentDictionary<Guid, Guid> graphToScim, Func<CancellationToken, Task> checkpoint, CancellationToken cancellationToken) =>
+        Parallel.ForEachAsync(groups, GraphParallelism(cancellationToken), async (group, ct) =>
         {
-            // Graph's members that ingestion knows (users Entra provisioned), against ingestion's user members.
-            var expected = new HashSet<Guid>();
-            await ForEachMemberAsync(graph, graphId, id =>
-            {
-                if (graphToScim.TryGetValue(id, out var scim))
-                {
-                    expected.Add(scim);
-                }
-            }, cancellationToken);
+            await ReconcileMembersAsync(graph, run, group.GraphId, group.Created ? null : group.ScimId, group.ScimId, assigned, graphToScim, ct);
+            await checkpoint(ct);
+        });
 
-            var actual = new HashSet<Guid>();
-            if (scimId is { } id && !created)
+    /// <summary>
+    /// One group: Graph's members that ingestion knows (users Entra provisioned) against ingestion's user members
+    /// (<paramref name="existing"/> is null for a group just created or missing), repaired in batches of 100.
+    /// </summary>
+    private async Task ReconcileMembersAsync(
+        GraphServiceClient graph, ProviderRun run, Guid graphId, Guid? existing, Guid? target, AssignedScope? assigned,
+        ConcurrentDictionary<Guid, Guid> graphToScim, CancellationToken cancellationToken)
+    {
+        var expected = new HashSet<Guid>();
+        void Expect(Guid member)
+        {
+            if (graphToScim.TryGetValue(member, out var scim))
             {
-                string? after = null;
-                do
-                {
-                    var page = await ingestion.MembersAsync(run.ProviderId, id, after, cancellationToken);
-                    actual.UnionWith(page.Items.Where(m => m.Type == "User").Select(m => m.Id));
-                    after = page.Next;
-                }
-                while (after is not null);
+                expected.Add(scim);
             }
+        }
 
-            var missing = expected.Except(actual).ToList();
-            var extra = actual.Except(expected).ToList();
-            run.Progress(p => p.MembershipsCompared += expected.Count + extra.Count);
-            if (missing.Count + extra.Count == 0)
+        if (assigned?.TakeMembers(graphId) is { } known)
+        {
+            foreach (var member in known)
             {
-                continue;
+                Expect(member);
             }
+        }
+        else
+        {
+            await ForEachMemberAsync(graph, graphId, Expect, cancellationToken);
+        }
 
-            run.Found(DriftKind.MembershipDifference, graphId, missing.Count + extra.Count);
-            if (scimId is not { } target)
+        var actual = new HashSet<Guid>();
+        if (existing is { } id)
+        {
+            string? after = null;
+            do
             {
-                continue;
+                var page = await ingestion.MembersAsync(run.ProviderId, id, after, cancellationToken);
+                actual.UnionWith(page.Items.Where(m => m.Type == "User").Select(m => m.Id));
+                after = page.Next;
             }
+            while (after is not null);
+        }
 
-            var repairs = new List<Func<CancellationToken, Task>>();
-            foreach (var (op, members) in missing.Chunk(MemberBatch).Select(c => ("Add", c)).Concat(extra.Chunk(MemberBatch).Select(c => ("Remove", c))))
+        var missing = expected.Except(actual).ToList();
+        var extra = actual.Except(expected).ToList();
+        run.Progress(p => p.MembershipsCompared += expected.Count + extra.Count);
+        if (missing.Count + extra.Count == 0)
+        {
+            return;
+        }
+
+        run.Found(DriftKind.MembershipDifference, graphId, missing.Count + extra.Count);
+        if (run.DryRun || target is not { } group)
+        {
+            return;
+        }
+
+        foreach (var (op, members) in missing.Chunk(MemberBatch).Select(c => ("Add", c)).Concat(extra.Chunk(MemberBatch).Select(c => ("Remove", c))))
+        {
+            var operation = new JsonObject
             {
-                var operation = new JsonObject
-                {
-                    ["op"] = op,
-                    ["path"] = "members",
-                    ["value"] = new JsonArray([.. members.Select(m => (JsonNode)new JsonObject { ["value"] = m.ToString() })]),
-                };
-                repairs.Add(ct => run.Repaired(DriftKind.MembershipDifference,
-                    ingestion.PatchAsync(run.ProviderId, "Groups", target, [operation], ct), members.Length));
-            }
-
-            // One group's batches in order (Entra sends them one after the other).
-            foreach (var repair in repairs)
-            {
-                if (!run.DryRun)
-                {
-                    await repair(cancellationToken);
-                }
-            }
-
-            await checkpoint(cancellationToken);
+                ["op"] = op,
+                ["path"] = "members",
+                ["value"] = new JsonArray([.. members.Select(m => (JsonNode)new JsonObject { ["value"] = m.ToString() })]),
+            };
+            await run.Repaired(DriftKind.MembershipDifference,
+                ingestion.PatchAsync(run.ProviderId, "Groups", group, [operation], cancellationToken), members.Length);
         }
     }
 
@@ -398,6 +424,52 @@ public sealed class Reconciler(GraphClients graphClients, IngestionClient ingest
             }
 
             page = await next(link, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The assigned scope: users assigned directly or through an assigned group, the assigned groups, and each assigned
+    /// group's members as indexes into the user list (read once, given back once for the membership comparison).
+    /// </summary>
+    private sealed class AssignedScope
+    {
+        private readonly Dictionary<Guid, int> _index = [];
+        private readonly List<Guid> _users = [];
+        private readonly ConcurrentDictionary<Guid, int[]> _members = new();
+
+        public HashSet<Guid> Groups { get; } = [];
+
+        public bool Contains(Guid user) => _index.ContainsKey(user);
+
+        public void AddUser(Guid user) => IndexOf(user);
+
+        public void AddMembers(Guid group, List<Guid> members)
+        {
+            var indexes = new int[members.Count];
+            lock (_index)
+            {
+                for (var i = 0; i < indexes.Length; i++)
+                {
+                    indexes[i] = IndexOf(members[i]);
+                }
+            }
+
+            _members[group] = indexes;
+        }
+
+        /// <summary>The group's members as read from Graph, or null when they were not read; each group's only once.</summary>
+        public IEnumerable<Guid>? TakeMembers(Guid group) =>
+            _members.TryRemove(group, out var indexes) ? indexes.Select(i => _users[i]) : null;
+
+        private int IndexOf(Guid user)
+        {
+            if (!_index.TryGetValue(user, out var index))
+            {
+                _index[user] = index = _users.Count;
+                _users.Add(user);
+            }
+
+            return index;
         }
     }
 

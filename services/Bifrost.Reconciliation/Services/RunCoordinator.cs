@@ -119,15 +119,24 @@ public sealed class RunCoordinator(
         ReconciliationLog.RunStarted(logger, run.Id, ReconciliationMetrics.Lower(run.Trigger), run.DryRun, targets.Count);
         var report = run.Report;
         var lastSaved = time.GetTimestamp();
-        Task CheckpointAsync(CancellationToken ct)
+        using var saving = new SemaphoreSlim(1, 1);
+        async Task CheckpointAsync(CancellationToken ct)
         {
-            if (time.GetElapsedTime(lastSaved) < CheckpointInterval)
+            // Called from concurrent workers: one saves, the others carry on.
+            if (time.GetElapsedTime(Interlocked.Read(ref lastSaved)) < CheckpointInterval || !saving.Wait(0, CancellationToken.None))
             {
-                return Task.CompletedTask;
+                return;
             }
 
-            lastSaved = time.GetTimestamp();
-            return SaveAsync(run.Id, Snapshot(report), status: null, error: null, ct);
+            try
+            {
+                Interlocked.Exchange(ref lastSaved, time.GetTimestamp());
+                await SaveAsync(run.Id, Snapshot(report), status: null, error: null, ct);
+            }
+            finally
+            {
+                saving.Release();
+            }
         }
 
         string? error = null;
