@@ -7,7 +7,8 @@ using Bifrost.Benchmarks;
 //   dotnet run -c Release --project tests/Bifrost.Benchmarks -- --gateway http://localhost:8080 --token <scim token>
 //      [--users 100000] [--concurrency 32] [--seconds 20] [--groups 20] [--members-per-patch 100]
 // Propagation latency (SCIM write accepted → visible in the governance API), under a steady background load:
-//   ... -- --mode propagation --admin-key <key> --users 10000 --rate 100 --samples 500 [--probes 4]
+//   ... -- --mode propagation --admin-key <key> --users 10000 --rate 100 --samples 500 [--probes 4] [--samples-csv file]
+//   (the CSV has each sample's user id and UTC times sent, accepted and visible, to line up with the services' rows)
 // Token rotation reaching every gateway replica (rotate → old token refused on all of them):
 //   ... -- --mode rotation --gateways http://localhost:8080,http://localhost:8081 --samples 50
 // Or the gateway's token check in-process (no system needed; µs per check, warm):
@@ -136,7 +137,7 @@ foreach (var result in results)
 
 internal sealed record Options(
     string Mode, string Gateway, string Token, string AdminKey, int Users, int Concurrency, int Seconds, int Groups, int MembersPerPatch,
-    int Rate, int Samples, int Probes, string[] Gateways)
+    int Rate, int Samples, int Probes, string[] Gateways, string? SamplesCsv)
 {
     public static Options Parse(string[] args)
     {
@@ -156,6 +157,7 @@ internal sealed record Options(
             Number("rate", 100),
             Number("samples", 500),
             Number("probes", 4),
-            Value("gateways", "http://localhost:8080,http://localhost:8081").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            Value("gateways", "http://localhost:8080,http://localhost:8081").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            args.Contains("--samples-csv") ? Value("samples-csv", null) : null);
     }
 }

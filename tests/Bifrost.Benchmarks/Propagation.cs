@@ -57,6 +57,7 @@ internal static class Propagation
 
         var latencies = new ConcurrentBag<double>();
         var fromSend = new ConcurrentBag<double>();
+        var rows = new ConcurrentBag<string>();
         var timeouts = 0;
         var next = -1;
         var probes = Enumerable.Range(0, options.Probes).Select(async probe =>
@@ -69,6 +70,7 @@ internal static class Propagation
                 var state = await StateAsync(admin, id, cancellationToken);
                 var activate = state == "suspended";
                 var sent = Stopwatch.GetTimestamp();
+                var sentAt = DateTimeOffset.UtcNow;
                 using (var patch = new HttpRequestMessage(HttpMethod.Patch, $"scim/v2/Users/{id}")
                 {
                     Content = Json($$"""{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"{{(activate ? "True" : "False")}}"}]}"""),
@@ -98,6 +100,8 @@ internal static class Propagation
                     var now = Stopwatch.GetTimestamp();
                     latencies.Add(Stopwatch.GetElapsedTime(accepted, now).TotalMilliseconds);
                     fromSend.Add(Stopwatch.GetElapsedTime(sent, now).TotalMilliseconds);
+                    rows.Add(string.Create(CultureInfo.InvariantCulture,
+                        $"{id},{wanted},{sentAt:O},{sentAt + Stopwatch.GetElapsedTime(sent, accepted):O},{sentAt + Stopwatch.GetElapsedTime(sent, now):O}"));
                 }
                 else
                 {
@@ -116,6 +120,11 @@ internal static class Propagation
         Console.WriteLine("|---|---|---|---|---|---|---|");
         Console.WriteLine(Row("accepted at gateway → visible in /api/users", latencies, timeouts));
         Console.WriteLine(Row("sent → visible in /api/users", fromSend, timeouts));
+        if (options.SamplesCsv is { } file)
+        {
+            await File.WriteAllLinesAsync(file, ["user_id,state,sent,accepted,visible", .. rows.Order(StringComparer.Ordinal)], CancellationToken.None);
+            Console.WriteLine($"Samples written to {file}");
+        }
     }
 
     private static async Task<(long Count, long Errors, TimeSpan Elapsed)> BackgroundLoadAsync(HttpClient scim, string[] ids, int rate, CancellationToken cancellationToken)
