@@ -200,13 +200,13 @@ public sealed class GovernanceUsersTests(IdentityApiFixture fixture) : IClassFix
         var unit = Guid.NewGuid();
         var now = DateTimeOffset.UtcNow;
 
-        await fixture.DeliverAsync(new UserAffiliationsChanged
+        await fixture.DeliverAsync(Reported(new UserAffiliationsChanged
         {
             ProviderId = provider, UserId = id, Version = 2, OccurredAt = now,
             Teams = [new Affiliation(team, "Platform", [AffiliationSources.ScimGroup, AffiliationSources.Manual])],
             BusinessUnits = [new Affiliation(unit, "Engineering", [AffiliationSources.AttributeMapping])],
-        });
-        await fixture.DeliverAsync(new UserAffiliationsChanged { ProviderId = provider, UserId = id, Version = 1, OccurredAt = now });
+        }));
+        await fixture.DeliverAsync(Reported(new UserAffiliationsChanged { ProviderId = provider, UserId = id, Version = 1, OccurredAt = now }));
 
         var user = await GetUserAsync(id);
         var t = Assert.Single(user["teams"]!.AsArray())!;
@@ -220,7 +220,7 @@ public sealed class GovernanceUsersTests(IdentityApiFixture fixture) : IClassFix
         var byUnit = await Client.GetFromJsonAsync<JsonObject>($"/api/users?businessUnit={unit}&providerId={provider}", Ct);
         Assert.Equal(1, byUnit!["total"]!.GetValue<int>());
 
-        await fixture.DeliverAsync(new UserAffiliationsChanged { ProviderId = provider, UserId = id, Version = 3, OccurredAt = now, Teams = [], BusinessUnits = [] });
+        await fixture.DeliverAsync(Reported(new UserAffiliationsChanged { ProviderId = provider, UserId = id, Version = 3, OccurredAt = now, Teams = [], BusinessUnits = [] }));
         user = await GetUserAsync(id);
         Assert.Empty(user["teams"]!.AsArray());
         Assert.Empty(user["businessUnits"]!.AsArray());
@@ -245,11 +245,20 @@ public sealed class GovernanceUsersTests(IdentityApiFixture fixture) : IClassFix
             BusinessUnits = version % 2 == 0 ? [new Affiliation(Guid.Parse($"00000000-0000-4000-9000-{version:D12}"), $"Unit v{version}", [AffiliationSources.AttributeMapping])] : [],
         };
 
-        // Four versions per user, shuffled, each published twice with the same message id (a redelivery): many land in
-        // one batch, some batches hold two reports of one user, and an old report may come last.
-        var deliveries = users.SelectMany(u => Enumerable.Range(1, 4).Select(v => (Id: Guid.NewGuid(), Message: Report(u, v)))).ToList();
+        // Four versions per user, shuffled, in messages of one to three reports, each message published twice with the
+        // same message id (a redelivery): many land in one batch, some batches and some messages hold two reports of one
+        // user, and an old report may come last.
+        var reports = users.SelectMany(u => Enumerable.Range(1, 4).Select(v => Report(u, v))).OrderBy(_ => Random.Shared.Next()).ToList();
+        var deliveries = new List<(Guid Id, UserAffiliationsReported Message)>();
+        for (var at = 0; at < reports.Count;)
+        {
+            var size = Math.Min(1 + (at % 3), reports.Count - at);
+            deliveries.Add((Guid.NewGuid(), new UserAffiliationsReported { Reports = reports.GetRange(at, size) }));
+            at += size;
+        }
+
         var all = deliveries.Concat(deliveries).OrderBy(_ => Random.Shared.Next()).ToList();
-        await Task.WhenAll(all.Select(d => fixture.Harness.Bus.Publish(d.Message, (PublishContext<UserAffiliationsChanged> c) => c.MessageId = d.Id, Ct)));
+        await Task.WhenAll(all.Select(d => fixture.Harness.Bus.Publish(d.Message, (PublishContext<UserAffiliationsReported> c) => c.MessageId = d.Id, Ct)));
 
         var ids = users.ToArray();
         var messageIds = deliveries.Select(d => d.Id).ToArray();
@@ -329,4 +338,6 @@ public sealed class GovernanceUsersTests(IdentityApiFixture fixture) : IClassFix
         var body = (await response.Content.ReadFromJsonAsync<JsonObject>(Ct))!;
         Assert.True(body["errors"]!.AsObject().ContainsKey(field), body.ToJsonString());
     }
+
+    private static UserAffiliationsReported Reported(UserAffiliationsChanged report) => new() { Reports = [report] };
 }

@@ -58,7 +58,7 @@ public sealed class RecomputationTests(TeamMappingFixture fixture) : IClassFixtu
         Assert.Equal(Users / 10, unit0["memberCount"]!.GetValue<int>());
         // No business unit of the first rule set is left with members.
         Assert.All((await Api.GetAsync($"/api/business-units?providerId={provider}&search=dept"))["items"]!.AsArray(), b => Assert.Equal(0, b!["memberCount"]!.GetValue<int>()));
-        Assert.Equal(Users + 1, fixture.Harness.PublishedNow<Bifrost.Contracts.Governance.UserAffiliationsChanged>(m => m.ProviderId == provider).Select(m => m.UserId).Distinct().Count());
+        Assert.Equal(Users + 1, fixture.Harness.ReportedNow(m => m.ProviderId == provider).Select(m => m.UserId).Distinct().Count());
     }
 
     [Fact]

@@ -49,7 +49,7 @@ public sealed class RulesTests(TeamMappingFixture fixture) : IClassFixture<TeamM
         Assert.Equal(1, (await Api.GetAsync($"/api/business-units/{unit}"))["memberCount"]!.GetValue<int>());
         AssertSoleMember(await Api.MembersAsync("business-units", unit), user, true, "attributeMapping");
 
-        var published = await fixture.Harness.PublishedAsync<UserAffiliationsChanged>(m => m.UserId == user);
+        var published = await fixture.Harness.ReportedAsync(m => m.UserId == user);
         Assert.Equal(provider, published.ProviderId);
         Assert.Equal(["Builders", "Platform"], published.Teams.Select(t => t.Name));
         Assert.All(published.Teams, t => Assert.Equal([AffiliationSources.AttributeMapping], t.Sources));
@@ -60,7 +60,7 @@ public sealed class RulesTests(TeamMappingFixture fixture) : IClassFixture<TeamM
         Assert.Empty(await Api.MembersAsync("teams", team));
         Assert.Empty(await Api.MembersAsync("business-units", unit));
         Assert.Contains(user, (await Api.MembersAsync("teams", await Api.TeamIdAsync(provider, "Research"))).Keys);
-        var second = await fixture.Harness.PublishedAsync<UserAffiliationsChanged>(m => m.UserId == user && m.Version == published.Version + 1);
+        var second = await fixture.Harness.ReportedAsync(m => m.UserId == user && m.Version == published.Version + 1);
         Assert.Equal(["Builders", "Research"], second.Teams.Select(t => t.Name));
         Assert.Equal(["Research"], second.BusinessUnits.Select(b => b.Name));
 
@@ -68,7 +68,7 @@ public sealed class RulesTests(TeamMappingFixture fixture) : IClassFixture<TeamM
         await fixture.DeliverAsync(Updated(provider, user, 2, (Department, "Platform")));
         await fixture.DeliverAsync(Provisioned(provider, user, 1, (Department, "Platform")));
         Assert.Contains(user, (await Api.MembersAsync("teams", await Api.TeamIdAsync(provider, "Research"))).Keys);
-        Assert.Equal(2, fixture.Harness.PublishedNow<UserAffiliationsChanged>(m => m.UserId == user).Count);
+        Assert.Equal(2, fixture.Harness.ReportedNow(m => m.UserId == user).Count);
     }
 
     [Fact]
@@ -79,20 +79,20 @@ public sealed class RulesTests(TeamMappingFixture fixture) : IClassFixture<TeamM
         await fixture.DeliverAsync(Provisioned(provider, user, 1, (Department, "Platform"), ("title", "Engineer")));
         var platform = await Api.TeamIdAsync(provider, "Platform");
         AssertSoleMember(await Api.MembersAsync("teams", platform), user, true, "attributeMapping");
-        await fixture.Harness.PublishedAsync<UserAffiliationsChanged>(m => m.UserId == user);
+        await fixture.Harness.ReportedAsync(m => m.UserId == user);
 
         // title is read by no rule: the user's teams, business units and published affiliations stay as they are.
         await fixture.DeliverAsync(Updated(provider, user, 2, (Department, "Platform"), ("title", "Director")));
         await fixture.DeliverAsync(Updated(provider, user, 3, (Department, "Platform"), ("title", "Analyst"), ("employeeNumber", "42")));
         AssertSoleMember(await Api.MembersAsync("teams", platform), user, true, "attributeMapping");
         Assert.Equal(["Platform"], await Api.BusinessUnitNamesAsync(provider));
-        Assert.Single(fixture.Harness.PublishedNow<UserAffiliationsChanged>(m => m.UserId == user));
+        Assert.Single(fixture.Harness.ReportedNow(m => m.UserId == user));
 
         // department is read: the next change moves the user.
         await fixture.DeliverAsync(Updated(provider, user, 4, (Department, "Research"), ("title", "Analyst")));
         Assert.Empty(await Api.MembersAsync("teams", platform));
         AssertSoleMember(await Api.MembersAsync("teams", await Api.TeamIdAsync(provider, "Research")), user, true, "attributeMapping");
-        var moved = await fixture.Harness.PublishedAsync<UserAffiliationsChanged>(m => m.UserId == user && m.Teams.Any(t => t.Name == "Research"));
+        var moved = await fixture.Harness.ReportedAsync(m => m.UserId == user && m.Teams.Any(t => t.Name == "Research"));
         Assert.Equal(["Research"], moved.BusinessUnits.Select(b => b.Name));
     }
 
@@ -127,7 +127,7 @@ public sealed class RulesTests(TeamMappingFixture fixture) : IClassFixture<TeamM
         await fixture.DeliverAsync(Rules(provider, 3, deleted: true));
         await RecomputedAsync(provider, 3);
         Assert.Empty(await Api.MembersAsync("teams", await Api.TeamIdAsync(provider, "Sales")));
-        var last = await fixture.Harness.PublishedAsync<UserAffiliationsChanged>(m => m.UserId == user && m.Teams.Count == 0);
+        var last = await fixture.Harness.ReportedAsync(m => m.UserId == user && m.Teams.Count == 0);
         Assert.Empty(last.BusinessUnits);
     }
 
@@ -152,7 +152,7 @@ public sealed class RulesTests(TeamMappingFixture fixture) : IClassFixture<TeamM
         await fixture.DeliverAsync(Deleted(provider, user, 4));
         Assert.Empty(await Api.MembersAsync("teams", group));
         Assert.Empty(await Api.MembersAsync("business-units", unit));
-        var last = await fixture.Harness.PublishedAsync<UserAffiliationsChanged>(m => m.UserId == user && m.Teams.Count == 0 && m.BusinessUnits.Count == 0);
+        var last = await fixture.Harness.ReportedAsync(m => m.UserId == user && m.Teams.Count == 0 && m.BusinessUnits.Count == 0);
         Assert.Equal(provider, last.ProviderId);
 
         // Late events for the deleted user (an older update, a group add) do not bring anything back.
@@ -181,7 +181,7 @@ public sealed class RulesTests(TeamMappingFixture fixture) : IClassFixture<TeamM
         await fixture.DeliverAsync(GroupRenamed(provider, group, "Bifrost Playground: Beta Team", 3));
         Assert.Empty(await Api.MembersAsync("teams", await Api.TeamIdAsync(provider, "Alpha")));
         Assert.Contains(user, (await Api.MembersAsync("teams", await Api.TeamIdAsync(provider, "Beta"))).Keys);
-        var renamed = await fixture.Harness.PublishedAsync<UserAffiliationsChanged>(m => m.UserId == user && m.Teams.Any(t => t.Name == "Bifrost Playground: Beta Team"));
+        var renamed = await fixture.Harness.ReportedAsync(m => m.UserId == user && m.Teams.Any(t => t.Name == "Bifrost Playground: Beta Team"));
         Assert.Equal(["Beta", "Bifrost Playground: Beta Team"], renamed.Teams.Select(t => t.Name));
         Assert.Equal([AffiliationSources.ScimGroup], renamed.Teams.Single(t => t.Id == group).Sources);
 

@@ -1,3 +1,4 @@
+using Bifrost.Contracts.Governance;
 using Bifrost.Testing;
 using Bifrost.TeamMapping.Infrastructure;
 using MassTransit.Testing;
@@ -37,6 +38,17 @@ internal static class HarnessExtensions
 
     public static List<T> PublishedNow<T>(this ITestHarness harness, Func<T, bool> filter) where T : class =>
         [.. harness.Published.Select<T>(TestContext.Current.CancellationToken).Select(m => m.Context.Message).Where(filter)];
+
+    /// <summary>Waits until a user's affiliation report matching <paramref name="filter"/> is published (inside a <see cref="UserAffiliationsReported"/>), and returns the last one.</summary>
+    public static async Task<UserAffiliationsChanged> ReportedAsync(this ITestHarness harness, Func<UserAffiliationsChanged, bool> filter, int seconds = 15)
+    {
+        await harness.PublishedAsync<UserAffiliationsReported>(m => m.Reports.Any(filter), seconds);
+        return harness.ReportedNow(filter)[^1];
+    }
+
+    /// <summary>Every user affiliation report published so far that matches <paramref name="filter"/>, in publish order.</summary>
+    public static List<UserAffiliationsChanged> ReportedNow(this ITestHarness harness, Func<UserAffiliationsChanged, bool> filter) =>
+        [.. harness.PublishedNow<UserAffiliationsReported>(_ => true).SelectMany(m => m.Reports).Where(filter)];
 }
 
 internal static class DeliveryExtensions

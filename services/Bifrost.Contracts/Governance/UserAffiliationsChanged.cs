@@ -1,10 +1,20 @@
 namespace Bifrost.Contracts.Governance;
 
 /// <summary>
-/// Team-mapping's current view of one user's teams and business units, published whenever it changes (SCIM group
-/// membership, attribute-mapping rules, manual membership, team rename or archive). Carries the complete lists, so a
-/// consumer replaces what it had; <see cref="Version"/> grows with every change for the user and a consumer ignores
-/// anything older than what it holds.
+/// Team-mapping's reports for the users one change touched: a group's member batch, a team rename, a rule
+/// recomputation batch, a manual membership. One message carries the reports of up to a few hundred users, so a
+/// 100-member PATCH costs one message, not a hundred.
+/// </summary>
+public sealed record UserAffiliationsReported
+{
+    public required IReadOnlyList<UserAffiliationsChanged> Reports { get; init; }
+}
+
+/// <summary>
+/// Team-mapping's current view of one user's teams and business units, reported (in a
+/// <see cref="UserAffiliationsReported"/>) whenever it changes (SCIM group membership, attribute-mapping rules, manual
+/// membership, team rename or archive). Carries the complete lists, so a consumer replaces what it had;
+/// <see cref="Version"/> grows with every change for the user and a consumer ignores anything older than what it holds.
 /// </summary>
 public sealed record UserAffiliationsChanged
 {

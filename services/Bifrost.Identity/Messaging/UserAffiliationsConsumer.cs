@@ -8,18 +8,19 @@ namespace Bifrost.Identity.Messaging;
 /// <summary>
 /// Keeps each user's teams and business units as team-mapping reports them. A report carries the complete lists and a
 /// per-user version: a newer one replaces what is stored, an older or repeated one changes nothing.
-/// Reports come in batches (a group's member PATCH makes one per member): one transaction per batch records the
-/// message ids, keeps each user's newest report, moves the version rows forward in one statement (row-locked in user
-/// order, so two batches for one user apply one after the other and never deadlock) and rewrites the lists of the
-/// users whose version moved. Five round trips for up to <see cref="UserAffiliationsConsumerDefinition.MessageLimit"/>
-/// reports, instead of six for each.
+/// Each message carries the reports of the users one change touched (a group's member PATCH: one per member), and
+/// messages are taken in batches: one transaction per batch records the message ids, keeps each user's newest report,
+/// moves the version rows forward in one statement (row-locked in user order, so two batches for one user apply one
+/// after the other and never deadlock) and rewrites the lists of the users whose version moved. Five round trips for
+/// up to <see cref="UserAffiliationsConsumerDefinition.MessageLimit"/> messages.
 /// </summary>
-public sealed class UserAffiliationsConsumer(IdentityDbContext db) : IConsumer<Batch<UserAffiliationsChanged>>
+public sealed class UserAffiliationsConsumer(IdentityDbContext db) : IConsumer<Batch<UserAffiliationsReported>>
 {
-    public Task Consume(ConsumeContext<Batch<UserAffiliationsChanged>> context) =>
+    public Task Consume(ConsumeContext<Batch<UserAffiliationsReported>> context) =>
         db.ApplyOnceAsync(context, nameof(UserAffiliationsConsumer), async (messages, cancellationToken) =>
         {
             var newest = messages
+                .SelectMany(m => m.Reports)
                 .GroupBy(m => m.UserId)
                 .Select(g => g.MaxBy(m => m.Version)!)
                 .OrderBy(m => m.UserId)
@@ -61,12 +62,12 @@ public sealed class UserAffiliationsConsumer(IdentityDbContext db) : IConsumer<B
 }
 
 /// <summary>
-/// Batches of up to <see cref="MessageLimit"/> reports, started as soon as one arrives and closed after
+/// Batches of up to <see cref="MessageLimit"/> messages (each of up to a few hundred reports), started as soon as one arrives and closed after
 /// <see cref="TimeLimit"/> at the latest (so a lone report waits at most that long), two batches at a time.
 /// </summary>
 public sealed class UserAffiliationsConsumerDefinition : BifrostConsumerDefinition<UserAffiliationsConsumer>
 {
-    public const int MessageLimit = 100;
+    public const int MessageLimit = 20;
     public static readonly TimeSpan TimeLimit = TimeSpan.FromMilliseconds(10);
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<UserAffiliationsConsumer> consumerConfigurator, IRegistrationContext context)

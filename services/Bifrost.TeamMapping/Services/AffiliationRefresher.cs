@@ -12,8 +12,9 @@ namespace Bifrost.TeamMapping.Services;
 /// caller's transaction (a consumer's inbox transaction, an API write, a recomputation batch): locks the users' rows
 /// (in id order), evaluates the provider's team rules then its business-unit rules against each user's attribute
 /// snapshot and current SCIM groups, creates the named teams and business units that do not exist, adds and removes
-/// only <see cref="MembershipSource.AttributeMapping"/> rows, and queues a <see cref="UserAffiliationsChanged"/> in the
-/// outbox for every user whose lists (names and sources included) differ from the last one published.
+/// only <see cref="MembershipSource.AttributeMapping"/> rows, and queues in the outbox one
+/// <see cref="UserAffiliationsReported"/> per batch of users, with a report for every user whose lists (names and
+/// sources included) differ from the last one published.
 /// </summary>
 public sealed class AffiliationRefresher(TeamMappingDbContext db, TimeProvider time)
 {
@@ -169,6 +170,7 @@ public sealed class AffiliationRefresher(TeamMappingDbContext db, TimeProvider t
         var teamGrants = grants.Where(g => g.Team).Select(g => new Grant(g.UserId, g.TargetId, g.Name, g.Source)).ToLookup(g => g.UserId);
         var unitGrants = grants.Where(g => !g.Team).Select(g => new Grant(g.UserId, g.TargetId, g.Name, g.Source)).ToLookup(g => g.UserId);
 
+        var reports = new List<UserAffiliationsChanged>();
         foreach (var user in users)
         {
             var teams = Affiliations(teamGrants[user.Id]);
@@ -181,7 +183,7 @@ public sealed class AffiliationRefresher(TeamMappingDbContext db, TimeProvider t
 
             user.AffiliationsHash = hash;
             user.AffiliationsVersion++;
-            db.AddOutboxMessage(new UserAffiliationsChanged
+            reports.Add(new UserAffiliationsChanged
             {
                 ProviderId = user.ProviderId,
                 UserId = user.Id,
@@ -189,7 +191,13 @@ public sealed class AffiliationRefresher(TeamMappingDbContext db, TimeProvider t
                 OccurredAt = now,
                 Teams = teams,
                 BusinessUnits = units,
-            }, time);
+            });
+        }
+
+        // One message for the batch's changed users.
+        if (reports.Count > 0)
+        {
+            db.AddOutboxMessage(new UserAffiliationsReported { Reports = reports }, time);
         }
 
         await db.SaveChangesAsync(cancellationToken);
