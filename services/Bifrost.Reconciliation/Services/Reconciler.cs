@@ -321,27 +321,8 @@ public sealed class Reconciler(GraphClients graphClients, IngestionClient ingest
         GraphServiceClient graph, ProviderRun run, Guid graphId, Guid? existing, Guid? target, AssignedScope? assigned,
         ConcurrentDictionary<Guid, Guid> graphToScim, CancellationToken cancellationToken)
     {
-        var expected = new HashSet<Guid>();
-        void Expect(Guid member)
-        {
-            if (graphToScim.TryGetValue(member, out var scim))
-            {
-                expected.Add(scim);
-            }
-        }
-
-        if (assigned?.TakeMembers(graphId) is { } known)
-        {
-            foreach (var member in known)
-            {
-                Expect(member);
-            }
-        }
-        else
-        {
-            await ForEachMemberAsync(graph, graphId, Expect, cancellationToken);
-        }
-
+        var kept = assigned?.TakeMembers(graphId);
+        var expected = await ExpectedMembersAsync(graph, graphId, kept, graphToScim, cancellationToken);
         var actual = new HashSet<Guid>();
         if (existing is { } id)
         {
@@ -353,6 +334,13 @@ public sealed class Reconciler(GraphClients graphClients, IngestionClient ingest
                 after = page.Next;
             }
             while (after is not null);
+        }
+
+        if (kept is not null && !expected.SetEquals(actual))
+        {
+            // The members kept since the scope expansion may be minutes old at a million users: a difference is
+            // confirmed against Graph now, so that a change Entra pushed since is neither reported nor undone.
+            expected = await ExpectedMembersAsync(graph, graphId, null, graphToScim, cancellationToken);
         }
 
         var missing = expected.Except(actual).ToList();
@@ -380,6 +368,34 @@ public sealed class Reconciler(GraphClients graphClients, IngestionClient ingest
             await run.Repaired(DriftKind.MembershipDifference,
                 ingestion.PatchAsync(run.ProviderId, "Groups", group, [operation], cancellationToken), members.Length);
         }
+    }
+
+    /// <summary>The SCIM ids of a group's Graph members that ingestion knows: from <paramref name="kept"/> when given, else read from Graph.</summary>
+    private static async Task<HashSet<Guid>> ExpectedMembersAsync(
+        GraphServiceClient graph, Guid graphId, IEnumerable<Guid>? kept, ConcurrentDictionary<Guid, Guid> graphToScim, CancellationToken cancellationToken)
+    {
+        var expected = new HashSet<Guid>();
+        void Expect(Guid member)
+        {
+            if (graphToScim.TryGetValue(member, out var scim))
+            {
+                expected.Add(scim);
+            }
+        }
+
+        if (kept is not null)
+        {
+            foreach (var member in kept)
+            {
+                Expect(member);
+            }
+        }
+        else
+        {
+            await ForEachMemberAsync(graph, graphId, Expect, cancellationToken);
+        }
+
+        return expected;
     }
 
     private static async Task ForEachMemberAsync(GraphServiceClient graph, Guid group, Action<Guid> onUser, CancellationToken cancellationToken)
