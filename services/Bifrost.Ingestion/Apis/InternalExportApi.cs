@@ -75,8 +75,8 @@ internal static class InternalExportApi
         Guid providerId, Guid groupId, Guid? after, int? limit, IngestionDbContext db, CancellationToken cancellationToken)
     {
         var take = Limit(limit);
-        var query = db.GroupMembers.AsNoTracking()
-            .Where(m => m.GroupId == groupId && db.Groups.Any(g => g.Id == groupId && g.ProviderId == providerId));
+        var group = db.Groups.AsNoTracking().Where(g => g.Id == groupId && g.ProviderId == providerId);
+        var query = db.GroupMembers.AsNoTracking().Where(m => m.GroupId == groupId && group.Any());
         if (after is { } cursor)
         {
             query = query.Where(m => m.MemberId.CompareTo(cursor) > 0);
@@ -87,7 +87,7 @@ internal static class InternalExportApi
             .ToListAsync(cancellationToken);
 
         // One round trip for a page; the group's existence is only asked apart when the page is empty.
-        if (rows.Count == 0 && !await db.Groups.AsNoTracking().AnyAsync(g => g.Id == groupId && g.ProviderId == providerId, cancellationToken))
+        if (rows.Count == 0 && !await group.AnyAsync(cancellationToken))
         {
             return TypedResults.NotFound();
         }
