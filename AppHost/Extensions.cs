@@ -102,8 +102,12 @@ internal static class Extensions
             .WithHealthCheck("postgres-ready")
             .WithEndpointProxySupport(false);
         var pg = postgres.GetEndpoint("tcp");
+
+        // The services connect through the Unix socket postgres.sh opens in the data folder (-k): on one machine it
+        // costs the kernel far less per round trip than loopback TCP. The port names the socket file.
+        var socketDirectory = Path.Combine(dataDir, "postgres");
         ReferenceExpression PostgresConnection(string database) =>
-            ReferenceExpression.Create($"Host={pg.Property(EndpointProperty.Host)};Port={pg.Property(EndpointProperty.Port)};Username=postgres;Password={pgPassword};Database={database}");
+            ReferenceExpression.Create($"Host={socketDirectory};Port={pg.Property(EndpointProperty.Port)};Username=postgres;Password={pgPassword};Database={database}");
 
         var rabbitPassword = builder.AddParameter("rabbitmq-password", RandomNumberGenerator.GetHexString(32, lowercase: true), secret: true);
         var rabbit = builder.AddExecutable("rabbitmq", "bash", scripts, Path.Combine(scripts, "rabbitmq.sh"))
@@ -151,19 +155,59 @@ internal static class Extensions
         return builder;
     }
 
+    /// <summary>
+    /// Every service, PostgreSQL, RabbitMQ and the dashboard share this machine's cores. An idle .NET thread-pool worker
+    /// spins before it sleeps, which pays on a dedicated server and wastes a shared core: under SCIM load a third of
+    /// ingestion's CPU went to spinning. <c>Bifrost:ThreadPoolSpinLimit</c> (0 by default here; empty keeps the
+    /// runtime's default) is passed to every project as <c>DOTNET_ThreadPool_UnfairSemaphoreSpinLimit</c>.
+    /// </summary>
+    public static IDistributedApplicationBuilder WithSharedMachineThreadPools(this IDistributedApplicationBuilder builder)
+    {
+        var limit = builder.Configuration["Bifrost:ThreadPoolSpinLimit"] ?? "0";
+        if (limit.Length == 0)
+        {
+            return builder;
+        }
+
+        foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
+        {
+            builder.CreateResourceBuilder(project).WithEnvironment("DOTNET_ThreadPool_UnfairSemaphoreSpinLimit", limit);
+        }
+
+        return builder;
+    }
+
     public static IResourceBuilder<ProjectResource> WithInfrastructure(this IResourceBuilder<ProjectResource> project, BifrostInfrastructure infrastructure, string database)
     {
         project
             .WithReference(infrastructure.Database(database))
             .WithReference(infrastructure.EventBus)
             .WithEnvironment("Bifrost__Database__MigrateOnStartup", "true")
-            .WithHttpHealthCheck("/health");
+            .WithHttpHealthCheck("/health")
+            .WithDirectEndpoints();
         foreach (var server in infrastructure.Servers)
         {
             project.WaitFor(server);
         }
 
         return project;
+    }
+
+    /// <summary>
+    /// Proxy-less endpoints: the project listens on its own port and callers connect to it directly. Through DCP's proxy
+    /// every request took one more loopback hop per service crossed (two for a SCIM call: client → gateway → ingestion),
+    /// and the proxy's CPU competes with the services for the machine's cores. Nothing here runs replicas behind one
+    /// address, which is what the proxy is for. The launch profile's fixed port is dropped (an explicit port, like the
+    /// gateway's, is kept) so that any free port is taken, as the proxy did.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithDirectEndpoints(this IResourceBuilder<ProjectResource> project, int? port = null)
+    {
+        project.WithEndpointProxySupport(false);
+        return project.WithEndpoint("http", endpoint =>
+        {
+            endpoint.Port = port;
+            endpoint.TargetPort = port;
+        });
     }
 
     /// <summary>
@@ -183,16 +227,11 @@ internal static class Extensions
             var gateway = builder.AddProject<Projects.Bifrost_Gateway>(i == 0 ? "gateway" : $"gateway-{i + 1}")
                 .WithReference(infrastructure.EventBus)
                 .WithHttpHealthCheck("/health")
-                .WithExternalHttpEndpoints();
+                .WithExternalHttpEndpoints()
+                .WithDirectEndpoints(port == 0 ? null : port + i);
             foreach (var server in infrastructure.Servers)
             {
                 gateway.WaitFor(server);
-            }
-
-            if (port != 0)
-            {
-                var replicaPort = port + i;
-                gateway.WithEndpoint("http", endpoint => endpoint.Port = replicaPort);
             }
 
             if (credentials is not null)

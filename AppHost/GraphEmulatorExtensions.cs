@@ -26,7 +26,8 @@ public static class GraphEmulatorExtensions
             .WithEnvironment("Emulator__Groups", section["Groups"] ?? "30")
             .WithEnvironment("Emulator__Seed", section["Seed"] ?? "42")
             .WithEnvironment("Emulator__MembershipsPerUser", section["MembershipsPerUser"] ?? "")
-            .WithHttpHealthCheck("/health");
+            .WithHttpHealthCheck("/health")
+            .WithDirectEndpoints();
     }
 
     /// <summary>The emulator's default tenant, client and secret (tests/Bifrost.GraphEmulator EmulatorOptions): development values.</summary>

@@ -29,5 +29,6 @@ identity.WithEnvironment("Bifrost__PublicBaseUrl", gateways[0].GetEndpoint("http
 builder.AddDemo(credentials, gateways[0], graphEmulator);
 
 builder.WithTraceSampling();
+builder.WithSharedMachineThreadPools();
 
 builder.Build().Run();
