@@ -6,6 +6,9 @@ using Bifrost.Benchmarks;
 // group member PATCHes. Usage (the system running, e.g. eng/run.sh):
 //   dotnet run -c Release --project tests/Bifrost.Benchmarks -- --gateway http://localhost:8080 --token <scim token>
 //      [--users 100000] [--concurrency 32] [--seconds 20] [--groups 20] [--members-per-patch 100]
+//      [--phases create,lookup,patch,members] [--run <id>] [--no-settle]
+//   Each phase waits for the machine to be quiet first (the previous phase's events consumed), unless --no-settle.
+//   The users are named after the run id: --run <id of an earlier run> --phases lookup,patch measures again on them.
 // Propagation latency (SCIM write accepted → visible in the governance API), under a steady background load:
 //   ... -- --mode propagation --admin-key <key> --users 10000 --rate 100 --samples 500 [--probes 4] [--samples-csv file]
 //   (the CSV has each sample's user id and UTC times sent, accepted and visible, to line up with the services' rows)
@@ -43,7 +46,7 @@ if (options.Mode == "propagation")
     return;
 }
 
-var run = Guid.NewGuid().ToString("N")[..8];
+var run = options.Run ?? Guid.NewGuid().ToString("N")[..8];
 string UserName(long i) => $"bench-{run}-{i}@load.test";
 var ids = new string[options.Users];
 var results = new List<OperationStats>();
@@ -56,79 +59,125 @@ static string? IdOf(string body)
     return at < 0 ? null : body.Substring(at + 6, 36);
 }
 
-Console.WriteLine($"Creating {options.Users} users ({options.Concurrency} concurrent)…");
-results.Add(await LoadRunner.RunAsync("create user (POST /Users)", options.Concurrency, options.Users, TimeSpan.FromHours(1), async (i, ct) =>
+async Task SettleAsync()
 {
-    using var response = await http.PostAsync("scim/v2/Users", Scim($$$"""
-        {"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
-         "userName":"{{{UserName(i)}}}","externalId":"ext-{{{run}}}-{{{i}}}","active":true,"displayName":"Bench User {{{i}}}",
-         "name":{"givenName":"Bench","familyName":"User {{{i}}}"},"title":"Engineer",
-         "emails":[{"primary":true,"type":"work","value":"{{{UserName(i)}}}"}],
-         "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Dept {{{i % 50}}}","employeeNumber":"{{{i}}}"}}
-        """), ct);
-    if (response.IsSuccessStatusCode)
+    if (options.Settle)
     {
-        ids[i] = IdOf(await response.Content.ReadAsStringAsync(ct)) ?? "";
-    }
-
-    return ((int)response.StatusCode, response.IsSuccessStatusCode);
-}, cancel.Token));
-
-var created = ids.Where(id => !string.IsNullOrEmpty(id)).ToArray();
-var duration = TimeSpan.FromSeconds(options.Seconds);
-
-Console.WriteLine($"userName eq lookups for {options.Seconds} s…");
-results.Add(await LoadRunner.RunAsync("lookup userName eq (GET /Users?filter)", options.Concurrency, long.MaxValue, duration, async (i, ct) =>
-{
-    var n = Random.Shared.NextInt64(options.Users);
-    using var response = await http.GetAsync($"scim/v2/Users?filter={Uri.EscapeDataString($"userName eq \"{UserName(n)}\"")}", ct);
-    var body = await response.Content.ReadAsStringAsync(ct);
-    return ((int)response.StatusCode, response.IsSuccessStatusCode && body.Contains("\"totalResults\":1", StringComparison.Ordinal));
-}, cancel.Token));
-
-Console.WriteLine($"User PATCHes for {options.Seconds} s…");
-results.Add(await LoadRunner.RunAsync("user PATCH (replace title, department)", options.Concurrency, long.MaxValue, duration, async (i, ct) =>
-{
-    var id = created[Random.Shared.Next(created.Length)];
-    using var request = new HttpRequestMessage(HttpMethod.Patch, $"scim/v2/Users/{id}")
-    {
-        Content = Scim($$"""
-            {"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[
-             {"op":"Replace","path":"title","value":"Title {{i}}"},
-             {"op":"Replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department","value":"Dept {{i % 40}}"}]}
-            """),
-    };
-    using var response = await http.SendAsync(request, ct);
-    return ((int)response.StatusCode, response.IsSuccessStatusCode);
-}, cancel.Token));
-
-Console.WriteLine($"Creating {options.Groups} groups, then member PATCHes ({options.MembersPerPatch} members each) for {options.Seconds} s…");
-var groups = new List<string>();
-for (var g = 0; g < options.Groups; g++)
-{
-    using var response = await http.PostAsync("scim/v2/Groups", Scim($$"""
-        {"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"bench-{{run}}-group-{{g}}","externalId":"g-{{run}}-{{g}}"}
-        """), cancel.Token);
-    if (IdOf(await response.Content.ReadAsStringAsync(cancel.Token)) is { } id && response.IsSuccessStatusCode)
-    {
-        groups.Add(id);
+        var waited = await Settle.UntilQuietAsync(0.25, 3, TimeSpan.FromMinutes(20), cancel.Token);
+        Console.WriteLine($"  (waited {waited.TotalSeconds:0} s for the machine to be quiet: CPU under 25 % for 3 s)");
     }
 }
 
-results.Add(await LoadRunner.RunAsync($"group member PATCH (add {options.MembersPerPatch})", options.Concurrency, long.MaxValue, duration, async (i, ct) =>
+Console.WriteLine($"Run {run}: phases {string.Join(",", options.Phases)}, {options.Users} users, {options.Concurrency} concurrent");
+if (options.Phases.Contains("create"))
 {
-    var group = groups[(int)(i % groups.Count)];
-    var members = string.Join(",", Enumerable.Range(0, options.MembersPerPatch).Select(_ => $$"""{"value":"{{created[Random.Shared.Next(created.Length)]}}"}"""));
-    using var request = new HttpRequestMessage(HttpMethod.Patch, $"scim/v2/Groups/{group}")
+    Console.WriteLine($"Creating {options.Users} users ({options.Concurrency} concurrent)…");
+    results.Add(await LoadRunner.RunAsync("create user (POST /Users)", options.Concurrency, options.Users, TimeSpan.FromHours(1), async (i, ct) =>
     {
-        Content = Scim($$"""{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Add","path":"members","value":[{{members}}]}]}"""),
-    };
-    using var response = await http.SendAsync(request, ct);
-    return ((int)response.StatusCode, response.IsSuccessStatusCode);
-}, cancel.Token));
+        using var response = await http.PostAsync("scim/v2/Users", Scim($$$"""
+            {"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+             "userName":"{{{UserName(i)}}}","externalId":"ext-{{{run}}}-{{{i}}}","active":true,"displayName":"Bench User {{{i}}}",
+             "name":{"givenName":"Bench","familyName":"User {{{i}}}"},"title":"Engineer",
+             "emails":[{"primary":true,"type":"work","value":"{{{UserName(i)}}}"}],
+             "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Dept {{{i % 50}}}","employeeNumber":"{{{i}}}"}}
+            """), ct);
+        if (response.IsSuccessStatusCode)
+        {
+            ids[i] = IdOf(await response.Content.ReadAsStringAsync(ct)) ?? "";
+        }
+
+        return ((int)response.StatusCode, response.IsSuccessStatusCode);
+    }, cancel.Token));
+    Console.WriteLine(results[^1].Row());
+}
+else
+{
+    // An earlier run (--run) created the users: resolve the ids of a sample for the PATCH phases (not measured).
+    var sample = Math.Min(options.Users, 2_000);
+    await Parallel.ForAsync(0, sample, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancel.Token }, async (k, ct) =>
+    {
+        var i = (long)k * options.Users / sample;
+        using var response = await http.GetAsync($"scim/v2/Users?filter={Uri.EscapeDataString($"userName eq \"{UserName(i)}\"")}&attributes=id", ct);
+        ids[i] = IdOf(await response.Content.ReadAsStringAsync(ct)) ?? "";
+    });
+}
+
+var created = ids.Where(id => !string.IsNullOrEmpty(id)).ToArray();
+var duration = TimeSpan.FromSeconds(options.Seconds);
+if (created.Length == 0)
+{
+    Console.WriteLine($"No user of run {run} was found: create them first (--phases create --run {run}).");
+    return;
+}
+
+if (options.Phases.Contains("lookup"))
+{
+    await SettleAsync();
+    Console.WriteLine($"userName eq lookups for {options.Seconds} s…");
+    results.Add(await LoadRunner.RunAsync("lookup userName eq (GET /Users?filter)", options.Concurrency, long.MaxValue, duration, async (i, ct) =>
+    {
+        var n = Random.Shared.NextInt64(options.Users);
+        using var response = await http.GetAsync($"scim/v2/Users?filter={Uri.EscapeDataString($"userName eq \"{UserName(n)}\"")}", ct);
+        var body = await response.Content.ReadAsStringAsync(ct);
+        return ((int)response.StatusCode, response.IsSuccessStatusCode && body.Contains("\"totalResults\":1", StringComparison.Ordinal));
+    }, cancel.Token));
+    Console.WriteLine(results[^1].Row());
+}
+
+if (options.Phases.Contains("patch"))
+{
+    await SettleAsync();
+    Console.WriteLine($"User PATCHes for {options.Seconds} s…");
+    results.Add(await LoadRunner.RunAsync("user PATCH (replace title, department)", options.Concurrency, long.MaxValue, duration, async (i, ct) =>
+    {
+        var id = created[Random.Shared.Next(created.Length)];
+        using var request = new HttpRequestMessage(HttpMethod.Patch, $"scim/v2/Users/{id}")
+        {
+            Content = Scim($$"""
+                {"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[
+                 {"op":"Replace","path":"title","value":"Title {{i}}"},
+                 {"op":"Replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department","value":"Dept {{i % 40}}"}]}
+                """),
+        };
+        using var response = await http.SendAsync(request, ct);
+        return ((int)response.StatusCode, response.IsSuccessStatusCode);
+    }, cancel.Token));
+    Console.WriteLine(results[^1].Row());
+}
+
+if (options.Phases.Contains("members"))
+{
+    await SettleAsync();
+    Console.WriteLine($"Creating {options.Groups} groups, then member PATCHes ({options.MembersPerPatch} members each) for {options.Seconds} s…");
+    var groups = new List<string>();
+    var groupRun = Guid.NewGuid().ToString("N")[..8];
+    for (var g = 0; g < options.Groups; g++)
+    {
+        using var response = await http.PostAsync("scim/v2/Groups", Scim($$"""
+            {"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"bench-{{groupRun}}-group-{{g}}","externalId":"g-{{groupRun}}-{{g}}"}
+            """), cancel.Token);
+        if (IdOf(await response.Content.ReadAsStringAsync(cancel.Token)) is { } id && response.IsSuccessStatusCode)
+        {
+            groups.Add(id);
+        }
+    }
+
+    results.Add(await LoadRunner.RunAsync($"group member PATCH (add {options.MembersPerPatch})", options.Concurrency, long.MaxValue, duration, async (i, ct) =>
+    {
+        var group = groups[(int)(i % groups.Count)];
+        var members = string.Join(",", Enumerable.Range(0, options.MembersPerPatch).Select(_ => $$"""{"value":"{{created[Random.Shared.Next(created.Length)]}}"}"""));
+        using var request = new HttpRequestMessage(HttpMethod.Patch, $"scim/v2/Groups/{group}")
+        {
+            Content = Scim($$"""{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Add","path":"members","value":[{{members}}]}]}"""),
+        };
+        using var response = await http.SendAsync(request, ct);
+        return ((int)response.StatusCode, response.IsSuccessStatusCode);
+    }, cancel.Token));
+    Console.WriteLine(results[^1].Row());
+}
 
 Console.WriteLine();
-Console.WriteLine($"{Environment.ProcessorCount} cores, {options.Concurrency} concurrent clients, {options.Users} users created in this run");
+Console.WriteLine($"{Environment.ProcessorCount} cores, {options.Concurrency} concurrent clients, {options.Users} users of run {run}");
 Console.WriteLine(OperationStats.Header);
 foreach (var result in results)
 {
@@ -137,7 +186,7 @@ foreach (var result in results)
 
 internal sealed record Options(
     string Mode, string Gateway, string Token, string AdminKey, int Users, int Concurrency, int Seconds, int Groups, int MembersPerPatch,
-    int Rate, int Samples, int Probes, string[] Gateways, string? SamplesCsv)
+    int Rate, int Samples, int Probes, string[] Gateways, string? SamplesCsv, string? Run, string[] Phases, bool Settle)
 {
     public static Options Parse(string[] args)
     {
@@ -158,6 +207,9 @@ internal sealed record Options(
             Number("samples", 500),
             Number("probes", 4),
             Value("gateways", "http://localhost:8080,http://localhost:8081").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-            args.Contains("--samples-csv") ? Value("samples-csv", null) : null);
+            args.Contains("--samples-csv") ? Value("samples-csv", null) : null,
+            args.Contains("--run") ? Value("run", null) : null,
+            Value("phases", "create,lookup,patch,members").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            !args.Contains("--no-settle"));
     }
 }
