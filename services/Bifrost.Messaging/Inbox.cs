@@ -24,7 +24,7 @@ public static class InboxDbContextExtensions
         return strategy.ExecuteAsync(async cancellationToken =>
         {
             db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await using var transaction = await db.Database.BeginAtomicTransactionAsync(cancellationToken);
             var inserted = await db.Database.ExecuteSqlRawAsync(
                 insertSql,
                 [messageId, consumer],
@@ -66,7 +66,7 @@ public static class InboxDbContextExtensions
         return strategy.ExecuteAsync(async cancellationToken =>
         {
             db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await using var transaction = await db.Database.BeginAtomicTransactionAsync(cancellationToken);
             var fresh = (await db.Database.SqlQueryRaw<Guid>(insertSql, ids, consumer).ToListAsync(cancellationToken)).ToHashSet();
             if (fresh.Count < ids.Length)
             {
@@ -82,6 +82,19 @@ public static class InboxDbContextExtensions
             await transaction.CommitAsync(cancellationToken);
             return fresh.Count;
         }, context.CancellationToken);
+    }
+
+    /// <summary>
+    /// Begins a transaction that commits or rolls back as a whole. EF wraps each <c>SaveChanges</c> inside a transaction
+    /// in a savepoint (two more round trips) so that a failed save can be recovered from without losing the transaction;
+    /// nothing here carries on after a failed save (the execution strategy runs the whole unit again), so the savepoints
+    /// are turned off for the context.
+    /// </summary>
+    public static async Task<IDbContextTransaction> BeginAtomicTransactionAsync(this DatabaseFacade database, CancellationToken cancellationToken)
+    {
+        var transaction = await database.BeginTransactionAsync(cancellationToken);
+        database.AutoSavepointsEnabled = false;
+        return transaction;
     }
 
     private static MessagingMetrics? Metrics(DbContext db) =>

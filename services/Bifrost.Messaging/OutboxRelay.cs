@@ -109,7 +109,7 @@ public sealed partial class OutboxRelay<TDbContext>(
 
     private async Task<int> DispatchAsync(TDbContext db, Dictionary<Guid, OutboxMessage> byId, CancellationToken cancellationToken)
     {
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginAtomicTransactionAsync(cancellationToken);
         var ids = byId.Keys.ToArray();
         var deleteSql = "DELETE FROM " + OutboxTable(db) + " WHERE id = ANY({0}) AND parked_at IS NULL RETURNING id AS \"Value\"";
         var claimed = await db.Database.SqlQueryRaw<Guid>(deleteSql, ids).ToListAsync(cancellationToken);
@@ -197,7 +197,7 @@ public sealed partial class OutboxRelay<TDbContext>(
     private async Task<int> PublishBatchAsync(TDbContext db, string claimSql, CancellationToken cancellationToken)
     {
         db.ChangeTracker.Clear();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginAtomicTransactionAsync(cancellationToken);
         var rows = await db.Set<OutboxMessage>()
             .FromSqlRaw(claimSql, _options.BatchSize)
             .ToListAsync(cancellationToken);

@@ -1,3 +1,4 @@
+using Bifrost.Messaging;
 using System.Net;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -22,7 +23,7 @@ internal static class ScimWrites
                 return await strategy.ExecuteAsync(async token =>
                 {
                     db.ChangeTracker.Clear();
-                    await using var transaction = await db.Database.BeginTransactionAsync(token);
+                    await using var transaction = await db.Database.BeginAtomicTransactionAsync(token);
                     var result = await work(token);
                     await transaction.CommitAsync(token);
                     return result;
