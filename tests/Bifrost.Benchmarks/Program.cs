@@ -93,8 +93,8 @@ if (options.Phases.Contains("create"))
 else
 {
     // An earlier run (--run) created the users: resolve the ids of a sample for the PATCH phases (not measured).
-    var sample = Math.Min(options.Users, 2_000);
-    await Parallel.ForAsync(0, sample, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancel.Token }, async (k, ct) =>
+    var sample = Math.Min(options.Users, 20_000);
+    await Parallel.ForAsync(0, sample, new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency, CancellationToken = cancel.Token }, async (k, ct) =>
     {
         var i = (long)k * options.Users / sample;
         using var response = await http.GetAsync($"scim/v2/Users?filter={Uri.EscapeDataString($"userName eq \"{UserName(i)}\"")}&attributes=id", ct);
