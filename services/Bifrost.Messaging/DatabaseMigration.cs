@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -23,6 +25,19 @@ public static class DatabaseExtensions
             .AddOutboxInterceptor(services));
         builder.EnrichNpgsqlDbContext<TDbContext>();
         return builder.AddDatabaseMigration<TDbContext>();
+    }
+
+    /// <summary>
+    /// Begins a transaction that commits or rolls back as a whole. EF wraps each <c>SaveChanges</c> inside a transaction
+    /// in a savepoint (two more round trips) so that a failed save can be recovered from without losing the transaction;
+    /// nothing here carries on after a failed save (the execution strategy runs the whole unit again), so the savepoints
+    /// are turned off for the context.
+    /// </summary>
+    public static async Task<IDbContextTransaction> BeginAtomicTransactionAsync(this DatabaseFacade database, CancellationToken cancellationToken)
+    {
+        var transaction = await database.BeginTransactionAsync(cancellationToken);
+        database.AutoSavepointsEnabled = false;
+        return transaction;
     }
 
     /// <summary>

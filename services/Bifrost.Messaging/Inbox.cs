@@ -84,19 +84,6 @@ public static class InboxDbContextExtensions
         }, context.CancellationToken);
     }
 
-    /// <summary>
-    /// Begins a transaction that commits or rolls back as a whole. EF wraps each <c>SaveChanges</c> inside a transaction
-    /// in a savepoint (two more round trips) so that a failed save can be recovered from without losing the transaction;
-    /// nothing here carries on after a failed save (the execution strategy runs the whole unit again), so the savepoints
-    /// are turned off for the context.
-    /// </summary>
-    public static async Task<IDbContextTransaction> BeginAtomicTransactionAsync(this DatabaseFacade database, CancellationToken cancellationToken)
-    {
-        var transaction = await database.BeginTransactionAsync(cancellationToken);
-        database.AutoSavepointsEnabled = false;
-        return transaction;
-    }
-
     private static MessagingMetrics? Metrics(DbContext db) =>
         db.GetService<IDbContextOptions>().FindExtension<CoreOptionsExtension>()?.ApplicationServiceProvider?.GetService<MessagingMetrics>();
 

@@ -1,5 +1,5 @@
-using Bifrost.Messaging;
 using System.Net;
+using Bifrost.Messaging;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
