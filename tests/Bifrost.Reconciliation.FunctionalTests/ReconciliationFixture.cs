@@ -101,6 +101,9 @@ public sealed class ReconciliationServer(SmallGraphEmulator emulator, IngestionS
     /// <summary>Providers whose scope is configured (the emulator's enterprise app); any other id has none.</summary>
     public static readonly Guid[] ConfiguredProviders = [.. Enumerable.Range(1, 12).Select(i => Guid.Parse($"0000000{i:x}-0000-4000-8000-00000000ec01"))];
 
+    /// <summary>A configured provider whose scope is the whole directory (<c>Scope: all</c>), not the enterprise app's assignments.</summary>
+    public static Guid AllScopeProvider => ConfiguredProviders[9];
+
     protected override IEnumerable<KeyValuePair<string, string?>> Settings()
     {
         var root = emulator.BaseAddress.ToString().TrimEnd('/');
@@ -113,6 +116,8 @@ public sealed class ReconciliationServer(SmallGraphEmulator emulator, IngestionS
         {
             yield return new($"Bifrost:Reconciliation:Providers:{provider}:ServicePrincipalId", emulator.Directory.ServicePrincipalId.ToString());
         }
+
+        yield return new($"Bifrost:Reconciliation:Providers:{AllScopeProvider}:Scope", "all");
     }
 
     protected override void ConfigureTestServices(IServiceCollection services)

@@ -6,6 +6,7 @@ using Bifrost.Contracts.Scim;
 using Bifrost.Testing;
 using MassTransit.Testing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Bifrost.Reconciliation.FunctionalTests;
 
@@ -53,6 +54,39 @@ public sealed class ReconciliationRunTests(ReconciliationFixture fixture) : ICla
         var second = await fixture.RunAsync(provider);
         Assert.Empty(second["drift"]!.AsObject());
         Assert.Equal(memberships, (long)second["progress"]!["membershipsCompared"]!);
+    }
+
+    [Fact]
+    public async Task With_scope_all_every_enabled_user_every_group_and_their_memberships_are_reconciled()
+    {
+        var provider = ReconciliationServer.AllScopeProvider;
+        fixture.Providers.Add(provider);
+        var directory = fixture.Emulator.Directory;
+        var enabled = Enumerable.Range(0, SmallGraphEmulator.Users).Where(i => directory.User(i) is { AccountEnabled: true }).ToList();
+        Assert.Contains(enabled, i => !directory.IsUserInScope(i)); // beyond the enterprise app's assignments
+        var memberships = Enumerable.Range(0, SmallGraphEmulator.Groups).Sum(g => directory.Members(g).Count(enabled.Contains));
+
+        var run = await fixture.RunAsync(provider);
+
+        Assert.Equal(enabled.Count, Repaired(run, "missingUser"));
+        Assert.Equal(SmallGraphEmulator.Groups, Repaired(run, "missingGroup"));
+        Assert.Equal(memberships, Repaired(run, "membershipDifference"));
+        var (users, active, groupRows, members) = await CountsAsync(provider);
+        Assert.Equal((enabled.Count, enabled.Count, SmallGraphEmulator.Groups, memberships), (users, active, groupRows, members));
+
+        // Graph's members read per group (no scope expansion to keep them from): a removal and an addition are found.
+        var removed = directory.Members(0).First(enabled.Contains);
+        var added = enabled.First(i => !directory.Members(0).Contains(i));
+        await fixture.Emulator.MutateAsync(
+            new { op = "removeMember", groupIndex = 0, userIndex = removed },
+            new { op = "addMember", groupIndex = 0, userIndex = added });
+        var second = await fixture.RunAsync(provider);
+        Assert.Equal(2, Found(second, "membershipDifference"));
+        Assert.Equal(2, Repaired(second, "membershipDifference"));
+        Assert.Single(second["drift"]!.AsObject());
+        Assert.False(await MemberAsync(provider, 0, removed));
+        Assert.True(await MemberAsync(provider, 0, added));
+        Assert.Empty((await fixture.RunAsync(provider, dryRun: true))["drift"]!.AsObject());
     }
 
     [Fact]
@@ -278,6 +312,76 @@ public sealed class ReconciliationRunTests(ReconciliationFixture fixture) : ICla
         Assert.True((int)page["total"]! >= 2);
         var next = (await viewer.GetFromJsonAsync<JsonObject>("/api/reconciliation/runs?offset=1&limit=1", ct))!;
         Assert.Equal((string?)older["id"], (string?)next["items"]![0]!["id"]);
+    }
+
+    [Fact]
+    public async Task A_run_deletes_its_working_set_and_a_restart_fails_interrupted_runs_and_sweeps_theirs()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var provider = P[8];
+        fixture.Providers.Add(provider);
+        var run = await fixture.RunAsync(provider);
+        Assert.True(Repaired(run, "missingUser") > 0);
+        Assert.True(Repaired(run, "membershipDifference") > 0);
+        Assert.Equal(0, await StagedRowsAsync()); // the run staged users, groups, the id map and the assigned scope: all gone
+
+        // A run a previous process left running (started before this one), and one this process runs (started after).
+        var interrupted = Guid.CreateVersion7();
+        var current = Guid.CreateVersion7();
+        var (deadStage, liveStage) = (Guid.NewGuid(), Guid.NewGuid());
+        await fixture.Reconciliation.WithDbAsync(async db =>
+        {
+            db.Runs.Add(new Model.ReconciliationRun { Id = interrupted, ProviderId = provider, Trigger = Model.RunTrigger.Manual, Status = Model.RunStatus.Running, StartedAt = fixture.Time.GetUtcNow().AddDays(-30) });
+            db.Runs.Add(new Model.ReconciliationRun { Id = current, ProviderId = provider, Trigger = Model.RunTrigger.Manual, Status = Model.RunStatus.Running, StartedAt = fixture.Time.GetUtcNow() });
+            await db.SaveChangesAsync(ct);
+            foreach (var (stage, runId) in new[] { (deadStage, interrupted), (liveStage, current) })
+            {
+                await db.Database.ExecuteSqlAsync($"INSERT INTO reconciliation.stages (id, run_id, provider_id) VALUES ({stage}, {runId}, {provider})", ct);
+                await db.Database.ExecuteSqlAsync($"INSERT INTO reconciliation.stage_users (stage, id, user_key, active, hashes) VALUES ({stage}, {Guid.NewGuid()}, 'key', true, {new byte[36]})", ct);
+                await db.Database.ExecuteSqlAsync($"INSERT INTO reconciliation.stage_user_map (stage, graph_id, scim_id) VALUES ({stage}, {Guid.NewGuid()}, {Guid.NewGuid()})", ct);
+            }
+        });
+
+        try
+        {
+            await fixture.Reconciliation.Services.GetRequiredService<Services.RunCoordinator>().FailInterruptedRunsAsync(ct);
+
+            var (failed, running) = await fixture.Reconciliation.WithDbAsync(async db => (
+                await db.Runs.SingleAsync(r => r.Id == interrupted, ct), await db.Runs.SingleAsync(r => r.Id == current, ct)));
+            Assert.Equal(Model.RunStatus.Failed, failed.Status);
+            Assert.StartsWith("interrupted", failed.Error);
+            Assert.Equal(Model.RunStatus.Running, running.Status);
+            Assert.Equal(0, await StagedRowsAsync(deadStage));
+            Assert.Equal(3, await StagedRowsAsync(liveStage)); // a running run's working set is left alone
+        }
+        finally
+        {
+            await fixture.Reconciliation.WithDbAsync(async db =>
+            {
+                await db.Runs.Where(r => r.Id == current).ExecuteDeleteAsync(ct);
+                await ReconciliationStageSweep(db);
+            });
+        }
+
+        Assert.Equal(0, await StagedRowsAsync());
+    }
+
+    private static Task ReconciliationStageSweep(Infrastructure.ReconciliationDbContext db) =>
+        Services.ReconciliationStage.SweepAsync(db, TestContext.Current.CancellationToken);
+
+    /// <summary>Rows in the run working-set tables: of one stage, or all.</summary>
+    private Task<long> StagedRowsAsync(Guid? stage = null)
+    {
+        var (all, id) = (stage is null, stage ?? Guid.Empty);
+        return fixture.Reconciliation.WithDbAsync(db => db.Database.SqlQuery<long>($"""
+            SELECT (SELECT count(*) FROM reconciliation.stages WHERE {all} OR id = {id})
+                 + (SELECT count(*) FROM reconciliation.stage_users WHERE {all} OR stage = {id})
+                 + (SELECT count(*) FROM reconciliation.stage_user_map WHERE {all} OR stage = {id})
+                 + (SELECT count(*) FROM reconciliation.stage_groups WHERE {all} OR stage = {id})
+                 + (SELECT count(*) FROM reconciliation.stage_scope_groups WHERE {all} OR stage = {id})
+                 + (SELECT count(*) FROM reconciliation.stage_assigned WHERE {all} OR stage = {id})
+                 + (SELECT count(*) FROM reconciliation.stage_assigned_members WHERE {all} OR stage = {id}) AS "Value"
+            """).SingleAsync(TestContext.Current.CancellationToken));
     }
 
     private static long Found(JsonObject run, string kind) => (long?)run["drift"]?[kind]?["found"] ?? 0;

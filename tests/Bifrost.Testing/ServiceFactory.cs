@@ -83,6 +83,12 @@ public class ServiceFactory<TProgram, TDbContext>(string connectionName) : WebAp
         return await query(scope.ServiceProvider.GetRequiredService<TDbContext>());
     }
 
+    public async Task WithDbAsync(Func<TDbContext, Task> action)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        await action(scope.ServiceProvider.GetRequiredService<TDbContext>());
+    }
+
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();

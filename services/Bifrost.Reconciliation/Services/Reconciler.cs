@@ -9,100 +9,86 @@ using Microsoft.Kiota.Abstractions.Serialization;
 namespace Bifrost.Reconciliation.Services;
 
 /// <summary>
-/// One provider's comparison of Microsoft Graph with ingestion, and its repair. Graph is streamed page by page; of
-/// ingestion only compact per-user entries (id, active, one hash per compared attribute) and the group list are kept,
-/// and memberships are compared one group at a time, so memory grows with a few dozen bytes per user, never with whole
-/// resources. Repairs are the SCIM requests Entra would send, through ingestion, so the normal events flow.
+/// One provider's comparison of Microsoft Graph with ingestion, and its repair. Graph is streamed page by page, and
+/// what the run needs to remember across pages (ingestion's users and groups, the Graph→SCIM id map, the assigned scope
+/// and its members) lives in the run's <see cref="ReconciliationStage"/> in PostgreSQL, so the run holds a page, or one
+/// group's members, whatever the size of the directory. Repairs are the SCIM requests Entra would send, through
+/// ingestion, so the normal events flow.
 /// </summary>
-public sealed class Reconciler(GraphClients graphClients, IngestionClient ingestion, IOptions<ReconciliationOptions> options, ReconciliationMetrics metrics)
+public sealed class Reconciler(
+    GraphClients graphClients, IngestionClient ingestion, ReconciliationDbContext db, IOptions<ReconciliationOptions> options, ReconciliationMetrics metrics)
 {
     private const int MemberBatch = 100;
-
-    public async Task RunAsync(GraphProvider provider, bool dryRun, RunReport report, Func<CancellationToken, Task> checkpoint, CancellationToken cancellationToken)
+    public async Task RunAsync(Guid runId, GraphProvider provider, bool dryRun, RunReport report, Func<CancellationToken, Task> checkpoint, CancellationToken cancellationToken)
     {
         var scope = options.Value.ScopeOf(provider.ProviderId);
         var graph = graphClients.Create(provider.Credentials);
-        var run = new ProviderRun(provider.ProviderId, dryRun, report, metrics, options.Value.RepairConcurrency);
+        await using var stage = await ReconciliationStage.OpenAsync(db, runId, provider.ProviderId, cancellationToken);
+        var run = new ProviderRun(provider.ProviderId, dryRun, report, metrics, options.Value.RepairConcurrency, stage);
 
-        var assigned = scope.All ? null : await AssignmentsAsync(graph, scope.ServicePrincipalId!.Value, cancellationToken);
-        var graphToScim = await ReconcileUsersAsync(graph, run, assigned, checkpoint, cancellationToken);
-        var groups = await ReconcileGroupsAsync(graph, run, assigned?.Groups, cancellationToken);
+        if (!scope.All)
+        {
+            await AssignmentsAsync(graph, stage, scope.ServicePrincipalId!.Value, cancellationToken);
+        }
+
+        await ReconcileUsersAsync(graph, run, scoped: !scope.All, checkpoint, cancellationToken);
+        await ReconcileGroupsAsync(graph, run, scoped: !scope.All, cancellationToken);
         await checkpoint(cancellationToken);
-        await ReconcileMembershipsAsync(graph, run, groups, assigned, graphToScim, checkpoint, cancellationToken);
+        await ReconcileMembershipsAsync(graph, run, scoped: !scope.All, checkpoint, cancellationToken);
         await checkpoint(cancellationToken);
     }
 
     /// <summary>
-    /// Users and groups assigned to the enterprise app: directly, or as members of an assigned group. Each assigned
-    /// group's members are read here once and kept (4 bytes a membership) for the membership comparison.
+    /// Users and groups assigned to the enterprise app, directly or (users) as members of an assigned group, into the
+    /// stage. Each assigned group's members are read here once; the membership comparison reads them from the stage.
     /// </summary>
-    private async Task<AssignedScope> AssignmentsAsync(GraphServiceClient graph, Guid servicePrincipal, CancellationToken cancellationToken)
+    private async Task AssignmentsAsync(GraphServiceClient graph, ReconciliationStage stage, Guid servicePrincipal, CancellationToken cancellationToken)
     {
-        var scope = new AssignedScope();
         var assignments = graph.ServicePrincipals[servicePrincipal.ToString()].AppRoleAssignedTo;
         await ForEachPageAsync(
             await assignments.GetAsync(r => r.QueryParameters.Top = 999, cancellationToken),
             page => page.Value,
             (link, ct) => assignments.WithUrl(link).GetAsync(cancellationToken: ct),
-            page =>
-            {
-                foreach (var assignment in page)
-                {
-                    if (assignment.PrincipalId is not { } id)
-                    {
-                        continue;
-                    }
-
-                    if (string.Equals(assignment.PrincipalType, "Group", StringComparison.OrdinalIgnoreCase))
-                    {
-                        scope.Groups.Add(id);
-                    }
-                    else
-                    {
-                        scope.AddUser(id);
-                    }
-                }
-
-                return Task.CompletedTask;
-            },
+            page => stage.AssignAsync(
+                [.. page.Where(a => a.PrincipalId is not null)
+                    .Select(a => (a.PrincipalId!.Value, string.Equals(a.PrincipalType, "Group", StringComparison.OrdinalIgnoreCase)))],
+                cancellationToken),
             cancellationToken);
 
         // One Graph request per assigned group: a few in flight at once (the SDK's retry handler honours 429s).
-        await Parallel.ForEachAsync(scope.Groups, GraphParallelism(cancellationToken), async (group, ct) =>
+        await Parallel.ForEachAsync(stage.AssignedGroupsAsync(cancellationToken), GraphParallelism(cancellationToken), async (group, ct) =>
         {
-            var members = new List<Guid>();
-            await ForEachMemberAsync(graph, group, members.Add, ct);
-            scope.AddMembers(group, members);
+            var members = new HashSet<Guid>();
+            await ForEachMemberAsync(graph, group, id => members.Add(id), ct);
+            await stage.AddAssignedMembersAsync(group, members, ct);
         });
-
-        return scope;
     }
 
     private ParallelOptions GraphParallelism(CancellationToken cancellationToken) =>
         new() { MaxDegreeOfParallelism = options.Value.GraphConcurrency, CancellationToken = cancellationToken };
 
-    private async Task<ConcurrentDictionary<Guid, Guid>> ReconcileUsersAsync(
-        GraphServiceClient graph, ProviderRun run, AssignedScope? assigned, Func<CancellationToken, Task> checkpoint, CancellationToken cancellationToken)
+    private async Task ReconcileUsersAsync(
+        GraphServiceClient graph, ProviderRun run, bool scoped, Func<CancellationToken, Task> checkpoint, CancellationToken cancellationToken)
     {
-        // Ingestion's users, compactly, by userName (Entra's matching attribute).
-        var index = new Dictionary<string, UserEntry>(StringComparer.Ordinal);
+        // Ingestion's users, compactly, keyed by userName (Entra's matching attribute).
         string? after = null;
         do
         {
             var page = await ingestion.UsersAsync(run.ProviderId, after, cancellationToken);
+            var users = new List<StagedUser>(page.Items.Count);
             foreach (var user in page.Items)
             {
-                if (ScimUserShape.Hashes(user.Resource) is var hashes && user.Resource["userName"]?.GetValue<string>() is { } userName)
+                if (user.Resource["userName"]?.GetValue<string>() is { } userName)
                 {
-                    index[ScimUserShape.Fold(userName)] = new UserEntry(user.Id, user.Active, hashes);
+                    users.Add(new StagedUser(user.Id, ScimUserShape.Fold(userName), user.Active, ScimUserShape.Hashes(user.Resource)));
                 }
             }
 
+            await run.Stage.AddUsersAsync(users, cancellationToken);
             after = page.Next;
         }
         while (after is not null);
 
-        var graphToScim = new ConcurrentDictionary<Guid, Guid>();
         await ForEachPageAsync(
             await graph.Users.GetAsync(r =>
             {
@@ -113,40 +99,46 @@ public sealed class Reconciler(GraphClients graphClients, IngestionClient ingest
             (link, ct) => graph.Users.WithUrl(link).GetAsync(cancellationToken: ct),
             async page =>
             {
-                var repairs = new List<Func<CancellationToken, Task>>();
+                var users = new List<(User User, Guid GraphId, string Key)>(page.Count);
                 foreach (var user in page)
                 {
                     if (Guid.TryParse(user.Id, out var graphId) && user.UserPrincipalName is { Length: > 0 } upn)
                     {
-                        CompareUser(run, user, graphId, upn, assigned is null || assigned.Contains(graphId), index, graphToScim, repairs);
+                        users.Add((user, graphId, ScimUserShape.Fold(upn)));
                     }
                 }
 
+                var ingested = await run.Stage.TakeUsersAsync([.. users.Select(u => u.Key).Distinct()], cancellationToken);
+                var assigned = scoped ? await run.Stage.AssignedUsersAsync([.. users.Select(u => u.GraphId)], cancellationToken) : null;
+                var mapped = new ConcurrentDictionary<Guid, Guid>();
+                var repairs = new List<Func<CancellationToken, Task>>();
+                foreach (var (user, graphId, key) in users)
+                {
+                    CompareUser(run, user, graphId, assigned is null || assigned.Contains(graphId), ingested.GetValueOrDefault(key), mapped, repairs);
+                }
+
                 await run.RepairAsync(repairs, cancellationToken);
+                await run.Stage.MapUsersAsync(mapped, cancellationToken);
                 await checkpoint(cancellationToken);
             },
             cancellationToken);
 
         // Active in ingestion but gone from Graph (deleted): Entra disables them.
-        var gone = new List<Func<CancellationToken, Task>>();
-        foreach (var entry in index.Values.Where(e => !e.Seen && e.Active))
+        await run.RepairEachAsync(run.Stage.UnseenActiveUsersAsync(cancellationToken), id =>
         {
-            run.Found(DriftKind.MissedDeactivation, entry.Id);
-            gone.Add(ct => run.Repaired(DriftKind.MissedDeactivation,
-                ingestion.PatchAsync(run.ProviderId, "Users", entry.Id, [ScimUserShape.ActiveOperation(false)], ct)));
-        }
-
-        await run.RepairAsync(gone, cancellationToken);
-        return graphToScim;
+            run.Found(DriftKind.MissedDeactivation, id);
+            return ct => run.Repaired(DriftKind.MissedDeactivation,
+                ingestion.PatchAsync(run.ProviderId, "Users", id, [ScimUserShape.ActiveOperation(false)], ct));
+        }, cancellationToken);
     }
 
     private void CompareUser(
-        ProviderRun run, User user, Guid graphId, string upn, bool inScope, Dictionary<string, UserEntry> index,
+        ProviderRun run, User user, Guid graphId, bool inScope, StagedUser? entry,
         ConcurrentDictionary<Guid, Guid> graphToScim, List<Func<CancellationToken, Task>> repairs)
     {
         var enabled = user.AccountEnabled != false;
         run.Progress(p => p.UsersCompared++);
-        if (!index.TryGetValue(ScimUserShape.Fold(upn), out var entry))
+        if (entry is null)
         {
             if (inScope && enabled)
             {
@@ -167,7 +159,6 @@ public sealed class Reconciler(GraphClients graphClients, IngestionClient ingest
             return;
         }
 
-        entry.Seen = true;
         if (inScope)
         {
             graphToScim[graphId] = entry.Id;
@@ -201,25 +192,17 @@ public sealed class Reconciler(GraphClients graphClients, IngestionClient ingest
         }
     }
 
-    /// <summary>Groups in scope as (Graph id, ingestion id or null when not created: dry run), plus create/rename/delete.</summary>
-    private async Task<List<(Guid GraphId, Guid? ScimId, bool Created)>> ReconcileGroupsAsync(
-        GraphServiceClient graph, ProviderRun run, HashSet<Guid>? assigned, CancellationToken cancellationToken)
+    /// <summary>Groups in scope into the stage as (Graph id, ingestion id or null when not created: dry run), plus create/rename/delete.</summary>
+    private async Task ReconcileGroupsAsync(GraphServiceClient graph, ProviderRun run, bool scoped, CancellationToken cancellationToken)
     {
-        var existing = new List<IngestionGroup>();
         string? after = null;
         do
         {
             var page = await ingestion.GroupsAsync(run.ProviderId, after, cancellationToken);
-            existing.AddRange(page.Items);
+            await run.Stage.AddGroupsAsync(page.Items, cancellationToken);
             after = page.Next;
         }
         while (after is not null);
-
-        var byExternalId = existing.Where(g => g.ExternalId is not null).GroupBy(g => g.ExternalId!, StringComparer.OrdinalIgnoreCase)
-            .ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
-        var byName = existing.ToDictionary(g => ScimUserShape.Fold(g.DisplayName), StringComparer.Ordinal);
-        var seen = new HashSet<Guid>();
-        var inScope = new ConcurrentBag<(Guid GraphId, Guid? ScimId, bool Created)>();
 
         await ForEachPageAsync(
             await graph.Groups.GetAsync(r =>
@@ -231,29 +214,55 @@ public sealed class Reconciler(GraphClients graphClients, IngestionClient ingest
             (link, ct) => graph.Groups.WithUrl(link).GetAsync(cancellationToken: ct),
             async page =>
             {
-                var repairs = new List<Func<CancellationToken, Task>>();
+                var groups = new List<(Guid GraphId, string ExternalId, string Name)>(page.Count);
                 foreach (var group in page)
                 {
-                    if (!Guid.TryParse(group.Id, out var graphId) || group.DisplayName is not { Length: > 0 } name || (assigned is not null && !assigned.Contains(graphId)))
+                    if (Guid.TryParse(group.Id, out var graphId) && group.DisplayName is { Length: > 0 } name)
                     {
-                        continue;
+                        groups.Add((graphId, group.Id!, name));
+                    }
+                }
+
+                if (scoped)
+                {
+                    var assigned = await run.Stage.AssignedGroupsAsync([.. groups.Select(g => g.GraphId)], cancellationToken);
+                    groups.RemoveAll(g => !assigned.Contains(g.GraphId));
+                }
+
+                var existing = await run.Stage.FindGroupsAsync(
+                    [.. groups.Select(g => g.ExternalId)], [.. groups.Select(g => ScimUserShape.Fold(g.Name)).Distinct()], cancellationToken);
+                var byExternalId = new Dictionary<string, IngestionGroup>(StringComparer.OrdinalIgnoreCase);
+                var byName = new Dictionary<string, IngestionGroup>(StringComparer.Ordinal);
+                foreach (var group in existing)
+                {
+                    if (group.ExternalId is not null)
+                    {
+                        byExternalId.TryAdd(group.ExternalId, group);
                     }
 
+                    byName.TryAdd(ScimUserShape.Fold(group.DisplayName), group);
+                }
+
+                var inScope = new ConcurrentBag<ScopeGroup>();
+                var seen = new List<Guid>();
+                var repairs = new List<Func<CancellationToken, Task>>();
+                foreach (var (graphId, externalId, name) in groups)
+                {
                     run.Progress(p => p.GroupsCompared++);
-                    var match = byExternalId.GetValueOrDefault(group.Id!) ?? byName.GetValueOrDefault(ScimUserShape.Fold(name));
+                    var match = byExternalId.GetValueOrDefault(externalId) ?? byName.GetValueOrDefault(ScimUserShape.Fold(name));
                     if (match is null)
                     {
                         run.Found(DriftKind.MissingGroup, graphId);
                         if (run.DryRun)
                         {
-                            inScope.Add((graphId, null, true));
+                            inScope.Add(new ScopeGroup(graphId, null, true));
                             continue;
                         }
 
                         var body = new JsonObject
                         {
                             ["schemas"] = new JsonArray(ScimUserShape.GroupSchema),
-                            ["externalId"] = group.Id,
+                            ["externalId"] = externalId,
                             ["displayName"] = name,
                             ["members"] = new JsonArray(),
                         };
@@ -261,23 +270,23 @@ public sealed class Reconciler(GraphClients graphClients, IngestionClient ingest
                         {
                             var id = await ingestion.CreateAsync(run.ProviderId, "Groups", body, ct)
                                 ?? throw new IngestionException("ingestion answered 409 to POST Groups for a group it did not list");
-                            inScope.Add((graphId, id, true));
+                            inScope.Add(new ScopeGroup(graphId, id, true));
                             run.Repaired(DriftKind.MissingGroup);
                         });
                         continue;
                     }
 
                     seen.Add(match.Id);
-                    inScope.Add((graphId, match.Id, false));
+                    inScope.Add(new ScopeGroup(graphId, match.Id, false));
                     var operations = new JsonArray();
                     if (!string.Equals(match.DisplayName, name, StringComparison.Ordinal))
                     {
                         operations.Add(new JsonObject { ["op"] = "Replace", ["path"] = "displayName", ["value"] = name });
                     }
 
-                    if (!string.Equals(match.ExternalId, group.Id, StringComparison.OrdinalIgnoreCase))
+                    if (!string.Equals(match.ExternalId, externalId, StringComparison.OrdinalIgnoreCase))
                     {
-                        operations.Add(new JsonObject { ["op"] = match.ExternalId is null ? "Add" : "Replace", ["path"] = "externalId", ["value"] = group.Id });
+                        operations.Add(new JsonObject { ["op"] = match.ExternalId is null ? "Add" : "Replace", ["path"] = "externalId", ["value"] = externalId });
                     }
 
                     if (operations.Count > 0)
@@ -287,29 +296,26 @@ public sealed class Reconciler(GraphClients graphClients, IngestionClient ingest
                     }
                 }
 
+                await run.Stage.MarkGroupsSeenAsync([.. seen], cancellationToken);
                 await run.RepairAsync(repairs, cancellationToken);
+                await run.Stage.AddScopeGroupsAsync([.. inScope], cancellationToken);
             },
             cancellationToken);
 
         // In ingestion but no longer assigned or deleted in Graph: Entra deletes the group.
-        var extra = new List<Func<CancellationToken, Task>>();
-        foreach (var group in existing.Where(g => !seen.Contains(g.Id)))
+        await run.RepairEachAsync(run.Stage.UnseenGroupsAsync(cancellationToken), id =>
         {
-            run.Found(DriftKind.ExtraGroup, group.Id);
-            extra.Add(ct => run.Repaired(DriftKind.ExtraGroup, ingestion.DeleteAsync(run.ProviderId, "Groups", group.Id, ct)));
-        }
-
-        await run.RepairAsync(extra, cancellationToken);
-        return [.. inScope];
+            run.Found(DriftKind.ExtraGroup, id);
+            return ct => run.Repaired(DriftKind.ExtraGroup, ingestion.DeleteAsync(run.ProviderId, "Groups", id, ct));
+        }, cancellationToken);
     }
 
     /// <summary>Group by group, a few groups at once; each group's repairs go in order, as Entra sends them.</summary>
     private Task ReconcileMembershipsAsync(
-        GraphServiceClient graph, ProviderRun run, List<(Guid GraphId, Guid? ScimId, bool Created)> groups, AssignedScope? assigned,
-        ConcurrentDictionary<Guid, Guid> graphToScim, Func<CancellationToken, Task> checkpoint, CancellationToken cancellationToken) =>
-        Parallel.ForEachAsync(groups, GraphParallelism(cancellationToken), async (group, ct) =>
+        GraphServiceClient graph, ProviderRun run, bool scoped, Func<CancellationToken, Task> checkpoint, CancellationToken cancellationToken) =>
+        Parallel.ForEachAsync(run.Stage.ScopeGroupsAsync(cancellationToken), GraphParallelism(cancellationToken), async (group, ct) =>
         {
-            await ReconcileMembersAsync(graph, run, group.GraphId, group.Created ? null : group.ScimId, group.ScimId, assigned, graphToScim, ct);
+            await ReconcileMembersAsync(graph, run, group.GraphId, group.Created ? null : group.ScimId, group.ScimId, scoped, ct);
             await checkpoint(ct);
         });
 
@@ -318,11 +324,12 @@ public sealed class Reconciler(GraphClients graphClients, IngestionClient ingest
     /// (<paramref name="existing"/> is null for a group just created or missing), repaired in batches of 100.
     /// </summary>
     private async Task ReconcileMembersAsync(
-        GraphServiceClient graph, ProviderRun run, Guid graphId, Guid? existing, Guid? target, AssignedScope? assigned,
-        ConcurrentDictionary<Guid, Guid> graphToScim, CancellationToken cancellationToken)
+        GraphServiceClient graph, ProviderRun run, Guid graphId, Guid? existing, Guid? target, bool scoped, CancellationToken cancellationToken)
     {
-        var kept = assigned?.TakeMembers(graphId);
-        var expected = await ExpectedMembersAsync(graph, graphId, kept, graphToScim, cancellationToken);
+        // In the assigned scope, the group's members were read from Graph during the scope expansion.
+        var expected = scoped
+            ? await run.Stage.AssignedMembersAsync(graphId, cancellationToken)
+            : await GraphMembersAsync(graph, run.Stage, graphId, cancellationToken);
         var actual = new HashSet<Guid>();
         if (existing is { } id)
         {
@@ -336,11 +343,11 @@ public sealed class Reconciler(GraphClients graphClients, IngestionClient ingest
             while (after is not null);
         }
 
-        if (kept is not null && !expected.SetEquals(actual))
+        if (scoped && !expected.SetEquals(actual))
         {
-            // The members kept since the scope expansion may be minutes old at a million users: a difference is
+            // The members read during the scope expansion may be minutes old at a million users: a difference is
             // confirmed against Graph now, so that a change Entra pushed since is neither reported nor undone.
-            expected = await ExpectedMembersAsync(graph, graphId, null, graphToScim, cancellationToken);
+            expected = await GraphMembersAsync(graph, run.Stage, graphId, cancellationToken);
         }
 
         var missing = expected.Except(actual).ToList();
@@ -370,31 +377,21 @@ public sealed class Reconciler(GraphClients graphClients, IngestionClient ingest
         }
     }
 
-    /// <summary>The SCIM ids of a group's Graph members that ingestion knows: from <paramref name="kept"/> when given, else read from Graph.</summary>
-    private static async Task<HashSet<Guid>> ExpectedMembersAsync(
-        GraphServiceClient graph, Guid graphId, IEnumerable<Guid>? kept, ConcurrentDictionary<Guid, Guid> graphToScim, CancellationToken cancellationToken)
+    /// <summary>The SCIM ids of a group's Graph members that ingestion knows, read from Graph page by page.</summary>
+    private static async Task<HashSet<Guid>> GraphMembersAsync(GraphServiceClient graph, ReconciliationStage stage, Guid graphId, CancellationToken cancellationToken)
     {
         var expected = new HashSet<Guid>();
-        void Expect(Guid member)
-        {
-            if (graphToScim.TryGetValue(member, out var scim))
+        var members = graph.Groups[graphId.ToString()].Members;
+        await ForEachPageAsync(
+            await members.GetAsync(r =>
             {
-                expected.Add(scim);
-            }
-        }
-
-        if (kept is not null)
-        {
-            foreach (var member in kept)
-            {
-                Expect(member);
-            }
-        }
-        else
-        {
-            await ForEachMemberAsync(graph, graphId, Expect, cancellationToken);
-        }
-
+                r.QueryParameters.Select = ["id"];
+                r.QueryParameters.Top = 999;
+            }, cancellationToken),
+            page => page.Value,
+            (link, ct) => members.WithUrl(link).GetAsync(cancellationToken: ct),
+            page => stage.AddMappedAsync([.. UserIds(page)], expected, cancellationToken),
+            cancellationToken);
         return expected;
     }
 
@@ -411,17 +408,26 @@ public sealed class Reconciler(GraphClients graphClients, IngestionClient ingest
             (link, ct) => members.WithUrl(link).GetAsync(cancellationToken: ct),
             page =>
             {
-                foreach (var member in page)
+                foreach (var id in UserIds(page))
                 {
-                    if (member is User or { OdataType: null or "#microsoft.graph.user" } && Guid.TryParse(member.Id, out var id))
-                    {
-                        onUser(id);
-                    }
+                    onUser(id);
                 }
 
                 return Task.CompletedTask;
             },
             cancellationToken);
+    }
+
+    /// <summary>The users of a page of group members (nested groups, devices and contacts are not provisioned).</summary>
+    private static IEnumerable<Guid> UserIds(List<DirectoryObject> page)
+    {
+        foreach (var member in page)
+        {
+            if (member is User or { OdataType: null or "#microsoft.graph.user" } && Guid.TryParse(member.Id, out var id))
+            {
+                yield return id;
+            }
+        }
     }
 
     /// <summary>Follows <c>@odata.nextLink</c> page after page; only the current page is held.</summary>
@@ -442,67 +448,16 @@ public sealed class Reconciler(GraphClients graphClients, IngestionClient ingest
             page = await next(link, cancellationToken);
         }
     }
-
-    /// <summary>
-    /// The assigned scope: users assigned directly or through an assigned group, the assigned groups, and each assigned
-    /// group's members as indexes into the user list (read once, given back once for the membership comparison).
-    /// </summary>
-    private sealed class AssignedScope
-    {
-        private readonly Dictionary<Guid, int> _index = [];
-        private readonly List<Guid> _users = [];
-        private readonly ConcurrentDictionary<Guid, int[]> _members = new();
-
-        public HashSet<Guid> Groups { get; } = [];
-
-        public bool Contains(Guid user) => _index.ContainsKey(user);
-
-        public void AddUser(Guid user) => IndexOf(user);
-
-        public void AddMembers(Guid group, List<Guid> members)
-        {
-            var indexes = new int[members.Count];
-            lock (_index)
-            {
-                for (var i = 0; i < indexes.Length; i++)
-                {
-                    indexes[i] = IndexOf(members[i]);
-                }
-            }
-
-            _members[group] = indexes;
-        }
-
-        /// <summary>The group's members as read from Graph, or null when they were not read; each group's only once.</summary>
-        public IEnumerable<Guid>? TakeMembers(Guid group) =>
-            _members.TryRemove(group, out var indexes) ? indexes.Select(i => _users[i]) : null;
-
-        private int IndexOf(Guid user)
-        {
-            if (!_index.TryGetValue(user, out var index))
-            {
-                _index[user] = index = _users.Count;
-                _users.Add(user);
-            }
-
-            return index;
-        }
-    }
-
-    private sealed class UserEntry(Guid id, bool active, int[] hashes)
-    {
-        public Guid Id => id;
-        public bool Active => active;
-        public int[] Hashes => hashes;
-        public bool Seen { get; set; }
-    }
 }
 
 /// <summary>One provider's share of a run: findings and repairs go into the (shared, locked) report and the metrics.</summary>
-internal sealed class ProviderRun(Guid providerId, bool dryRun, RunReport report, ReconciliationMetrics metrics, int concurrency)
+internal sealed class ProviderRun(Guid providerId, bool dryRun, RunReport report, ReconciliationMetrics metrics, int concurrency, ReconciliationStage stage)
 {
+    private const int RepairPage = 1000;
+
     public Guid ProviderId => providerId;
     public bool DryRun => dryRun;
+    public ReconciliationStage Stage => stage;
 
     public void Progress(Action<RunProgress> update)
     {
@@ -553,6 +508,23 @@ internal sealed class ProviderRun(Guid providerId, bool dryRun, RunReport report
 
         await Parallel.ForEachAsync(repairs, new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken },
             async (repair, ct) => await repair(ct));
+    }
+
+    /// <summary>A repair per streamed id (found as it is read), applied a page at a time.</summary>
+    public async Task RepairEachAsync(IAsyncEnumerable<Guid> ids, Func<Guid, Func<CancellationToken, Task>> repair, CancellationToken cancellationToken)
+    {
+        var repairs = new List<Func<CancellationToken, Task>>();
+        await foreach (var id in ids.WithCancellation(cancellationToken))
+        {
+            repairs.Add(repair(id));
+            if (repairs.Count == RepairPage)
+            {
+                await RepairAsync(repairs, cancellationToken);
+                repairs.Clear();
+            }
+        }
+
+        await RepairAsync(repairs, cancellationToken);
     }
 
     private DriftCount Drift(string kind)

@@ -102,6 +102,9 @@ public sealed class RunCoordinator(
         {
             ReconciliationLog.InterruptedRunsFailed(logger, count);
         }
+
+        // Their working sets (and those of any run that ended without cleaning up) go too.
+        await ReconciliationStage.SweepAsync(db, cancellationToken);
     }
 
     private async Task ExecuteAsync(ReconciliationRun run, IReadOnlyList<GraphProvider> targets)
@@ -148,7 +151,7 @@ public sealed class RunCoordinator(
             {
                 try
                 {
-                    await reconciler.RunAsync(provider, run.DryRun, report, CheckpointAsync, cancellationToken);
+                    await reconciler.RunAsync(run.Id, provider, run.DryRun, report, CheckpointAsync, cancellationToken);
                 }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {
