@@ -380,7 +380,7 @@ public sealed class ReconciliationRunTests(ReconciliationFixture fixture) : ICla
                  + (SELECT count(*) FROM reconciliation.stage_groups WHERE {all} OR stage = {id})
                  + (SELECT count(*) FROM reconciliation.stage_scope_groups WHERE {all} OR stage = {id})
                  + (SELECT count(*) FROM reconciliation.stage_assigned WHERE {all} OR stage = {id})
-                 + (SELECT count(*) FROM reconciliation.stage_assigned_members WHERE {all} OR stage = {id}) AS "Value"
+                 + (SELECT count(*) FROM reconciliation.stage_group_members WHERE {all} OR stage = {id}) AS "Value"
             """).SingleAsync(TestContext.Current.CancellationToken));
     }
 

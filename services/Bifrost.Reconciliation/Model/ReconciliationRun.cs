@@ -49,6 +49,12 @@ public sealed record RunProgress
     public long UsersCompared { get; set; }
     public long GroupsCompared { get; set; }
     public long MembershipsCompared { get; set; }
+
+    /// <summary>The phase under way: <c>assignments</c>, <c>users</c>, <c>groups</c> or <c>memberships</c> (null once done).</summary>
+    public string? Phase { get; set; }
+
+    /// <summary>Seconds spent in each phase so far, over every provider of the run.</summary>
+    public Dictionary<string, double> PhaseSeconds { get; init; } = [];
 }
 
 public sealed record DriftCount

@@ -28,13 +28,14 @@ public sealed class Reconciler(
 
         if (!scope.All)
         {
-            await AssignmentsAsync(graph, stage, scope.ServicePrincipalId!.Value, cancellationToken);
+            await run.PhaseAsync("assignments", () => AssignmentsAsync(graph, stage, scope.ServicePrincipalId!.Value, cancellationToken));
         }
 
-        await ReconcileUsersAsync(graph, run, scoped: !scope.All, checkpoint, cancellationToken);
-        await ReconcileGroupsAsync(graph, run, scoped: !scope.All, cancellationToken);
+        await run.PhaseAsync("users", () => ReconcileUsersAsync(graph, run, scoped: !scope.All, checkpoint, cancellationToken));
+        await run.PhaseAsync("groups", () => ReconcileGroupsAsync(graph, run, scoped: !scope.All, cancellationToken));
         await checkpoint(cancellationToken);
-        await ReconcileMembershipsAsync(graph, run, scoped: !scope.All, checkpoint, cancellationToken);
+        await run.PhaseAsync("memberships", () => ReconcileMembershipsAsync(graph, run, scoped: !scope.All, checkpoint, cancellationToken));
+        run.Progress(p => p.Phase = null);
         await checkpoint(cancellationToken);
     }
 
@@ -62,6 +63,7 @@ public sealed class Reconciler(
             await ForEachMemberAsync(graph, group, id => members.Add(id), ct);
             await stage.AddAssignedMembersAsync(group, members, ct);
         });
+        await stage.ExpandAssignedUsersAsync(cancellationToken);
     }
 
     private ParallelOptions GraphParallelism(CancellationToken cancellationToken) =>
@@ -508,6 +510,23 @@ internal sealed class ProviderRun(Guid providerId, bool dryRun, RunReport report
 
         await Parallel.ForEachAsync(repairs, new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken },
             async (repair, ct) => await repair(ct));
+    }
+
+    /// <summary>Runs one phase of the comparison: shown in the progress while it runs, timed, and traced as a span of its own.</summary>
+    public async Task PhaseAsync(string phase, Func<Task> run)
+    {
+        using var activity = ReconciliationMetrics.ActivitySource.StartActivity($"reconciliation {phase}");
+        Progress(p => p.Phase = phase);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            await run();
+        }
+        finally
+        {
+            var seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
+            Progress(p => p.PhaseSeconds[phase] = Math.Round(p.PhaseSeconds.GetValueOrDefault(phase) + seconds, 2));
+        }
     }
 
     /// <summary>A repair per streamed id (found as it is read), applied a page at a time.</summary>

@@ -54,7 +54,7 @@ internal sealed class ReconciliationStage : IAsyncDisposable
             , g AS (DELETE FROM reconciliation.stage_groups WHERE stage IN (SELECT id FROM dead))
             , sg AS (DELETE FROM reconciliation.stage_scope_groups WHERE stage IN (SELECT id FROM dead))
             , a AS (DELETE FROM reconciliation.stage_assigned WHERE stage IN (SELECT id FROM dead))
-            , am AS (DELETE FROM reconciliation.stage_assigned_members WHERE stage IN (SELECT id FROM dead))
+            , gm AS (DELETE FROM reconciliation.stage_group_members WHERE stage IN (SELECT id FROM dead))
             DELETE FROM reconciliation.stages WHERE id IN (SELECT id FROM dead)
             """, cancellationToken);
 
@@ -127,21 +127,22 @@ internal sealed class ReconciliationStage : IAsyncDisposable
     public IAsyncEnumerable<Guid> AssignedGroupsAsync(CancellationToken cancellationToken) =>
         KeysetAsync("SELECT graph_id FROM reconciliation.stage_assigned WHERE stage = $1 AND is_group AND graph_id > $2 ORDER BY graph_id LIMIT $3", cancellationToken);
 
-    /// <summary>An assigned group's members as read from Graph (users assigned through the group).</summary>
-    public Task AddAssignedMembersAsync(Guid group, IReadOnlyCollection<Guid> members, CancellationToken cancellationToken) => members.Count == 0
-        ? Task.CompletedTask
-        : ExecuteAsync("""
-            INSERT INTO reconciliation.stage_assigned_members (stage, group_id, member_id)
-            SELECT $1, $2, m FROM unnest($3::uuid[]) AS m
-            ON CONFLICT DO NOTHING
-            """, cancellationToken, Id, group, members.ToArray());
+    /// <summary>An assigned group's members as read from Graph (users assigned through the group): one row per group.</summary>
+    public Task AddAssignedMembersAsync(Guid group, IReadOnlyCollection<Guid> members, CancellationToken cancellationToken) => ExecuteAsync("""
+        INSERT INTO reconciliation.stage_group_members (stage, group_id, members) VALUES ($1, $2, $3)
+        ON CONFLICT (stage, group_id) DO UPDATE SET members = excluded.members
+        """, cancellationToken, Id, group, members.ToArray());
+
+    /// <summary>Once every assigned group's members are staged: the users assigned through a group join the assigned users.</summary>
+    public Task ExpandAssignedUsersAsync(CancellationToken cancellationToken) => ExecuteAsync("""
+        INSERT INTO reconciliation.stage_assigned (stage, graph_id, is_group)
+        SELECT DISTINCT $1, m, false FROM reconciliation.stage_group_members, unnest(members) AS m WHERE stage = $1
+        ON CONFLICT DO NOTHING
+        """, cancellationToken, Id);
 
     /// <summary>Of these Graph users, those assigned directly or through an assigned group.</summary>
-    public Task<HashSet<Guid>> AssignedUsersAsync(Guid[] graphIds, CancellationToken cancellationToken) => SetAsync("""
-        SELECT graph_id FROM reconciliation.stage_assigned WHERE stage = $1 AND NOT is_group AND graph_id = ANY($2)
-        UNION
-        SELECT member_id FROM reconciliation.stage_assigned_members WHERE stage = $1 AND member_id = ANY($2)
-        """, cancellationToken, Id, graphIds);
+    public Task<HashSet<Guid>> AssignedUsersAsync(Guid[] graphIds, CancellationToken cancellationToken) => SetAsync(
+        "SELECT graph_id FROM reconciliation.stage_assigned WHERE stage = $1 AND NOT is_group AND graph_id = ANY($2)", cancellationToken, Id, graphIds);
 
     /// <summary>Of these Graph groups, those assigned to the enterprise app.</summary>
     public Task<HashSet<Guid>> AssignedGroupsAsync(Guid[] graphIds, CancellationToken cancellationToken) => SetAsync(
@@ -149,9 +150,10 @@ internal sealed class ReconciliationStage : IAsyncDisposable
 
     /// <summary>The SCIM ids of an assigned group's members as read from Graph during the scope expansion.</summary>
     public Task<HashSet<Guid>> AssignedMembersAsync(Guid group, CancellationToken cancellationToken) => SetAsync("""
-        SELECT m.scim_id FROM reconciliation.stage_assigned_members a
-        JOIN reconciliation.stage_user_map m ON m.stage = a.stage AND m.graph_id = a.member_id
-        WHERE a.stage = $1 AND a.group_id = $2
+        SELECT m.scim_id FROM reconciliation.stage_group_members g
+        CROSS JOIN LATERAL unnest(g.members) AS a(member_id)
+        JOIN reconciliation.stage_user_map m ON m.stage = g.stage AND m.graph_id = a.member_id
+        WHERE g.stage = $1 AND g.group_id = $2
         """, cancellationToken, Id, group);
 
     // --- Ingestion's groups, and the groups in scope ------------------------------------------------------------
@@ -240,7 +242,7 @@ internal sealed class ReconciliationStage : IAsyncDisposable
                 , g AS (DELETE FROM reconciliation.stage_groups WHERE stage = $1)
                 , sg AS (DELETE FROM reconciliation.stage_scope_groups WHERE stage = $1)
                 , a AS (DELETE FROM reconciliation.stage_assigned WHERE stage = $1)
-                , am AS (DELETE FROM reconciliation.stage_assigned_members WHERE stage = $1)
+                , gm AS (DELETE FROM reconciliation.stage_group_members WHERE stage = $1)
                 DELETE FROM reconciliation.stages WHERE id = $1
                 """, CancellationToken.None, Id);
         }

@@ -28,7 +28,8 @@ namespace Bifrost.Reconciliation.Infrastructure.Migrations
                     active boolean NOT NULL,
                     hashes bytea NOT NULL,
                     seen boolean NOT NULL DEFAULT false,
-                    PRIMARY KEY (stage, id));
+                    PRIMARY KEY (stage, id))
+                    WITH (fillfactor = 70);
                 CREATE INDEX ix_stage_users_key ON reconciliation.stage_users (stage, user_key);
 
                 CREATE UNLOGGED TABLE reconciliation.stage_user_map (
@@ -62,12 +63,11 @@ namespace Bifrost.Reconciliation.Infrastructure.Migrations
                     is_group boolean NOT NULL,
                     PRIMARY KEY (stage, graph_id));
 
-                CREATE UNLOGGED TABLE reconciliation.stage_assigned_members (
+                CREATE UNLOGGED TABLE reconciliation.stage_group_members (
                     stage uuid NOT NULL,
                     group_id uuid NOT NULL,
-                    member_id uuid NOT NULL,
-                    PRIMARY KEY (stage, group_id, member_id));
-                CREATE INDEX ix_stage_assigned_members_member ON reconciliation.stage_assigned_members (stage, member_id);
+                    members uuid[] NOT NULL,
+                    PRIMARY KEY (stage, group_id));
                 """);
         }
 
@@ -75,7 +75,7 @@ namespace Bifrost.Reconciliation.Infrastructure.Migrations
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.Sql("""
-                DROP TABLE reconciliation.stage_assigned_members;
+                DROP TABLE reconciliation.stage_group_members;
                 DROP TABLE reconciliation.stage_assigned;
                 DROP TABLE reconciliation.stage_scope_groups;
                 DROP TABLE reconciliation.stage_groups;
