@@ -108,3 +108,28 @@ public abstract class BifrostConsumerDefinition<TConsumer> : ConsumerDefinition<
         });
     }
 }
+
+/// <summary>
+/// A consumer of <c>Batch&lt;T&gt;</c>, with the shared retry policy: a batch starts with its first message and closes
+/// at <see cref="MessageLimit"/> messages or after <see cref="TimeLimit"/> (so a lone message waits at most that long),
+/// <see cref="ConcurrencyLimit"/> batches at a time. Under load, one transaction applies many events.
+/// A failure fails (then retries) the whole batch; each message's effect is idempotent, so nothing is applied twice.
+/// </summary>
+public abstract class BifrostBatchConsumerDefinition<TConsumer> : BifrostConsumerDefinition<TConsumer> where TConsumer : class, IConsumer
+{
+    protected virtual int MessageLimit => 50;
+
+    protected virtual TimeSpan TimeLimit => TimeSpan.FromMilliseconds(10);
+
+    protected virtual int ConcurrencyLimit => 2;
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<TConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        base.ConfigureConsumer(endpointConfigurator, consumerConfigurator, context);
+        consumerConfigurator.Options<BatchOptions>(options => options
+            .SetMessageLimit(MessageLimit)
+            .SetTimeLimit(TimeLimit)
+            .SetTimeLimitStart(BatchTimeLimitStart.FromFirst)
+            .SetConcurrencyLimit(ConcurrencyLimit));
+    }
+}

@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using Bifrost.Contracts.Governance;
 using Bifrost.Contracts.Providers;
 using Bifrost.Testing;
+using Bifrost.TeamMapping.Model;
+using Microsoft.EntityFrameworkCore;
 using static Bifrost.TeamMapping.FunctionalTests.Events;
 
 namespace Bifrost.TeamMapping.FunctionalTests;
@@ -69,6 +71,65 @@ public sealed class RulesTests(TeamMappingFixture fixture) : IClassFixture<TeamM
         await fixture.DeliverAsync(Provisioned(provider, user, 1, (Department, "Platform")));
         Assert.Contains(user, (await Api.MembersAsync("teams", await Api.TeamIdAsync(provider, "Research"))).Keys);
         Assert.Equal(2, fixture.Harness.ReportedNow(m => m.UserId == user).Count);
+    }
+
+    [Fact]
+    public async Task A_burst_of_user_events_of_two_providers_is_applied_in_batches_and_each_user_ends_on_its_newest_snapshot()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        Guid[] providers = [Guid.NewGuid(), Guid.NewGuid()];
+        foreach (var provider in providers)
+        {
+            await fixture.DeliverAsync(Rules(provider, 1, teams: [new MappingRule(Department, "*", null)]));
+        }
+
+        var users = Enumerable.Range(0, 60).Select(i => (Provider: providers[i % 2], Id: Guid.NewGuid(), Deleted: i % 10 == 0)).ToList();
+        var messageIds = new List<Guid>();
+        var deliveries = new List<Task>();
+        void Deliver(object message)
+        {
+            var id = Guid.NewGuid();
+            messageIds.Add(id);
+            deliveries.Add(fixture.DeliverAnyAsync(message, id));
+        }
+
+        // Each user provisioned, then updated twice (the newest first), and one in ten deleted: all published at once.
+        foreach (var (provider, user, deleted) in users)
+        {
+            Deliver(Provisioned(provider, user, 1, (Department, "Alpha")));
+            Deliver(Updated(provider, user, 3, (Department, "Gamma")));
+            Deliver(Updated(provider, user, 2, (Department, "Beta")));
+            if (deleted)
+            {
+                Deliver(Deleted(provider, user, 4));
+            }
+        }
+
+        await Task.WhenAll(deliveries);
+
+        var ids = users.Select(u => u.Id).ToArray();
+        var stored = await fixture.WithDbAsync(db => db.Users.AsNoTracking().Where(u => ids.Contains(u.Id)).ToDictionaryAsync(u => u.Id, ct));
+        var memberships = await fixture.WithDbAsync(db => db.Memberships.AsNoTracking().Where(m => ids.Contains(m.UserId)).ToListAsync(ct));
+        var gamma = new Dictionary<Guid, Guid>();
+        foreach (var provider in providers)
+        {
+            gamma[provider] = await Api.TeamIdAsync(provider, "Gamma");
+        }
+
+        foreach (var (provider, user, deleted) in users)
+        {
+            Assert.Equal(provider, stored[user].ProviderId);
+            Assert.Equal(deleted ? (4, MappedUserState.Deleted) : (3, MappedUserState.Active), (stored[user].Version, stored[user].State));
+            var teams = memberships.Where(m => m.UserId == user).Select(m => (m.TeamId, m.Source, m.Active)).ToList();
+            List<(Guid, MembershipSource, bool)> expected = deleted ? [] : [(gamma[provider], MembershipSource.AttributeMapping, true)];
+            Assert.Equal(expected, teams);
+        }
+
+        // Applied in far fewer transactions than messages: a batch's inbox rows share their transaction's timestamp.
+        var transactions = await fixture.WithDbAsync(db => db.Set<Bifrost.Messaging.InboxMessage>()
+            .Where(m => messageIds.Contains(m.MessageId) && m.Consumer == "ScimUserEventsConsumer")
+            .Select(m => m.ProcessedAt).Distinct().CountAsync(ct));
+        Assert.InRange(transactions, 1, messageIds.Count / 2);
     }
 
     [Fact]

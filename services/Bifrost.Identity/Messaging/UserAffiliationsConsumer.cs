@@ -12,7 +12,7 @@ namespace Bifrost.Identity.Messaging;
 /// messages are taken in batches: one transaction per batch records the message ids, keeps each user's newest report,
 /// moves the version rows forward in one statement (row-locked in user order, so two batches for one user apply one
 /// after the other and never deadlock) and rewrites the lists of the users whose version moved. Five round trips for
-/// up to <see cref="UserAffiliationsConsumerDefinition.MessageLimit"/> messages.
+/// up to <see cref="UserAffiliationsConsumerDefinition.Messages"/> messages.
 /// </summary>
 public sealed class UserAffiliationsConsumer(IdentityDbContext db) : IConsumer<Batch<UserAffiliationsReported>>
 {
@@ -62,21 +62,15 @@ public sealed class UserAffiliationsConsumer(IdentityDbContext db) : IConsumer<B
 }
 
 /// <summary>
-/// Batches of up to <see cref="MessageLimit"/> messages (each of up to a few hundred reports), started as soon as one arrives and closed after
-/// <see cref="TimeLimit"/> at the latest (so a lone report waits at most that long), two batches at a time.
+/// Batches of up to <see cref="Messages"/> messages (each of up to a few hundred reports), started as soon as one arrives and closed after
+/// <see cref="Limit"/> at the latest (so a lone report waits at most that long), two batches at a time.
 /// </summary>
-public sealed class UserAffiliationsConsumerDefinition : BifrostConsumerDefinition<UserAffiliationsConsumer>
+public sealed class UserAffiliationsConsumerDefinition : BifrostBatchConsumerDefinition<UserAffiliationsConsumer>
 {
-    public const int MessageLimit = 20;
-    public static readonly TimeSpan TimeLimit = TimeSpan.FromMilliseconds(10);
+    public const int Messages = 20;
+    public static readonly TimeSpan Limit = TimeSpan.FromMilliseconds(10);
 
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<UserAffiliationsConsumer> consumerConfigurator, IRegistrationContext context)
-    {
-        base.ConfigureConsumer(endpointConfigurator, consumerConfigurator, context);
-        consumerConfigurator.Options<BatchOptions>(options => options
-            .SetMessageLimit(MessageLimit)
-            .SetTimeLimit(TimeLimit)
-            .SetTimeLimitStart(BatchTimeLimitStart.FromFirst)
-            .SetConcurrencyLimit(2));
-    }
+    protected override int MessageLimit => Messages;
+
+    protected override TimeSpan TimeLimit => Limit;
 }

@@ -11,83 +11,116 @@ namespace Bifrost.TeamMapping.Messaging;
 /// An event applies only when its version is newer than the stored one, under the user's row lock, so redelivered or
 /// reordered events leave the same state. A deletion is final: the user's memberships of every source go, and later
 /// group events no longer add the user.
+/// Events come in batches (one type per batch): one transaction locks the batch's users in id order, applies each user's
+/// events in version order, and refreshes the affiliations of the users whose rule inputs changed together, so an
+/// initial cycle's creates cost a few round trips per batch, not eight per user.
 /// </summary>
 public sealed class ScimUserEventsConsumer(TeamMappingDbContext db, AffiliationRefresher refresher) :
-    IConsumer<ScimUserProvisioned>,
-    IConsumer<ScimUserUpdated>,
-    IConsumer<ScimUserDeactivated>,
-    IConsumer<ScimUserReactivated>,
-    IConsumer<ScimUserDeleted>
+    IConsumer<Batch<ScimUserProvisioned>>,
+    IConsumer<Batch<ScimUserUpdated>>,
+    IConsumer<Batch<ScimUserDeactivated>>,
+    IConsumer<Batch<ScimUserReactivated>>,
+    IConsumer<Batch<ScimUserDeleted>>
 {
-    public Task Consume(ConsumeContext<ScimUserProvisioned> context) => ApplyAsync(context, context.Message.ProviderId, context.Message.UserId, context.Message.Version, context.Message.OccurredAt, context.Message.User);
+    public Task Consume(ConsumeContext<Batch<ScimUserProvisioned>> context) => ApplyAsync(context, m => new UserEvent(m.ProviderId, m.UserId, m.Version, m.OccurredAt, m.User));
 
-    public Task Consume(ConsumeContext<ScimUserUpdated> context) => ApplyAsync(context, context.Message.ProviderId, context.Message.UserId, context.Message.Version, context.Message.OccurredAt, context.Message.User);
+    public Task Consume(ConsumeContext<Batch<ScimUserUpdated>> context) => ApplyAsync(context, m => new UserEvent(m.ProviderId, m.UserId, m.Version, m.OccurredAt, m.User));
 
-    public Task Consume(ConsumeContext<ScimUserDeactivated> context) => ApplyAsync(context, context.Message.ProviderId, context.Message.UserId, context.Message.Version, context.Message.OccurredAt, context.Message.User);
+    public Task Consume(ConsumeContext<Batch<ScimUserDeactivated>> context) => ApplyAsync(context, m => new UserEvent(m.ProviderId, m.UserId, m.Version, m.OccurredAt, m.User));
 
-    public Task Consume(ConsumeContext<ScimUserReactivated> context) => ApplyAsync(context, context.Message.ProviderId, context.Message.UserId, context.Message.Version, context.Message.OccurredAt, context.Message.User);
+    public Task Consume(ConsumeContext<Batch<ScimUserReactivated>> context) => ApplyAsync(context, m => new UserEvent(m.ProviderId, m.UserId, m.Version, m.OccurredAt, m.User));
 
-    public Task Consume(ConsumeContext<ScimUserDeleted> context) => ApplyAsync(context, context.Message.ProviderId, context.Message.UserId, context.Message.Version, context.Message.OccurredAt, user: null);
+    public Task Consume(ConsumeContext<Batch<ScimUserDeleted>> context) => ApplyAsync(context, m => new UserEvent(m.ProviderId, m.UserId, m.Version, m.OccurredAt, null));
 
-    private Task ApplyAsync(ConsumeContext context, Guid providerId, Guid userId, long version, DateTimeOffset occurredAt, ScimUserSnapshot? user) =>
-        db.ApplyOnceAsync(context, nameof(ScimUserEventsConsumer), async cancellationToken =>
+    private Task ApplyAsync<T>(ConsumeContext<Batch<T>> context, Func<T, UserEvent> read) where T : class =>
+        db.ApplyOnceAsync(context, nameof(ScimUserEventsConsumer), async (messages, cancellationToken) =>
         {
-            await db.Database.ExecuteSqlAsync($"""
-                INSERT INTO team_mapping.users (id, provider_id, state, version, attributes, affiliations_version, affiliations_hash, updated_at)
-                VALUES ({userId}, {providerId}, 'Active', 0, jsonb_build_object(), 0, '', {occurredAt})
-                ON CONFLICT (id) DO NOTHING
-                """, cancellationToken);
-            var stored = await db.Users.FromSql($"SELECT * FROM team_mapping.users WHERE id = {userId} FOR UPDATE").SingleAsync(cancellationToken);
-            if (stored.ProviderId != providerId || version <= stored.Version || stored.State == MappedUserState.Deleted)
+            var events = messages.Select(read).OrderBy(e => e.UserId).ThenBy(e => e.Version).ToList();
+            var first = events.DistinctBy(e => e.UserId).ToList();
+            var stored = (await refresher.LockUsersAsync([.. first.Select(e => e.UserId)], [.. first.Select(e => e.ProviderId)], cancellationToken))
+                .ToDictionary(u => u.Id);
+
+            var refresh = new List<MappedUser>();
+            var updated = new List<(MappedUser User, RuleSubject Before)>();
+            var deleted = new List<Guid>();
+            foreach (var userEvents in events.GroupBy(e => e.UserId))
             {
-                return;
+                var user = stored[userEvents.Key];
+                var firstSnapshot = user.Version == 0;
+                var stateBefore = user.State;
+                var before = user.RuleSubject([]);
+                var applied = false;
+                foreach (var e in userEvents)
+                {
+                    if (user.ProviderId != e.ProviderId || e.Version <= user.Version || user.State == MappedUserState.Deleted)
+                    {
+                        continue;
+                    }
+
+                    applied = true;
+                    user.Version = e.Version;
+                    user.UpdatedAt = e.OccurredAt;
+                    if (e.User is not { } snapshot)
+                    {
+                        user.State = MappedUserState.Deleted;
+                        user.Attributes = [];
+                        user.Email = null;
+                        deleted.Add(user.Id);
+                    }
+                    else
+                    {
+                        user.State = snapshot.Active ? MappedUserState.Active : MappedUserState.Suspended;
+                        user.Attributes = new Dictionary<string, string>(snapshot.Attributes, StringComparer.Ordinal);
+                        user.Email = snapshot.Email;
+                    }
+                }
+
+                if (!applied)
+                {
+                    continue;
+                }
+
+                if (firstSnapshot || user.State != stateBefore)
+                {
+                    refresh.Add(user);
+                }
+                else
+                {
+                    updated.Add((user, before));
+                }
             }
 
-            var firstSnapshot = stored.Version == 0;
-            var stateBefore = stored.State;
-            var before = stored.RuleSubject([]);
-            stored.Version = version;
-            stored.UpdatedAt = occurredAt;
-            if (user is null)
+            if (deleted.Count > 0)
             {
-                stored.State = MappedUserState.Deleted;
-                stored.Attributes = [];
-                stored.Email = null;
-                await db.Memberships.Where(m => m.UserId == userId).ExecuteDeleteAsync(cancellationToken);
-                await db.BusinessUnitMemberships.Where(m => m.UserId == userId).ExecuteDeleteAsync(cancellationToken);
-            }
-            else
-            {
-                stored.State = user.Active ? MappedUserState.Active : MappedUserState.Suspended;
-                stored.Attributes = new Dictionary<string, string>(user.Attributes, StringComparer.Ordinal);
-                stored.Email = user.Email;
+                await db.Memberships.Where(m => deleted.Contains(m.UserId)).ExecuteDeleteAsync(cancellationToken);
+                await db.BusinessUnitMemberships.Where(m => deleted.Contains(m.UserId)).ExecuteDeleteAsync(cancellationToken);
             }
 
             // Most updates change attributes no rule reads (a title when the rules look at department): then the user's
-            // rule-made teams and business units cannot change, and the refresh (about eight round trips) is skipped. A rule
-            // change is not missed: it starts a recomputation of every user of the provider.
-            if (!firstSnapshot && stored.State == stateBefore
-                && !await RuleInputsChangedAsync(providerId, before, stored.RuleSubject([]), cancellationToken))
+            // rule-made teams and business units cannot change, and the refresh is skipped. A rule change is not missed:
+            // it starts a recomputation of every user of the provider.
+            if (updated.Count > 0)
             {
-                return;
+                var ruleAttributes = await RuleAttributesAsync([.. updated.Select(u => u.User.ProviderId).Distinct()], cancellationToken);
+                refresh.AddRange(updated
+                    .Where(u => ruleAttributes.TryGetValue(u.User.ProviderId, out var attributes) && MappingRules.Changes(attributes, u.Before, u.User.RuleSubject([])))
+                    .Select(u => u.User));
             }
 
-            await refresher.RefreshLockedAsync([stored], cancellationToken); // saves the row's changes with the refresh
+            // Saves the rows' changes with the refresh (the inbox saves them when there is nothing to refresh).
+            await refresher.RefreshLockedAsync([.. refresh.OrderBy(u => u.Id)], cancellationToken);
         });
 
-    private async Task<bool> RuleInputsChangedAsync(Guid providerId, RuleSubject before, RuleSubject after, CancellationToken cancellationToken)
-    {
-        var rules = await db.ProviderRules.AsNoTracking()
-            .Where(r => r.ProviderId == providerId && !r.ProviderDeleted)
-            .Select(r => new { r.TeamRules, r.BusinessUnitRules })
-            .SingleOrDefaultAsync(cancellationToken);
-        if (rules is null)
-        {
-            return false;
-        }
+    /// <summary>The attributes each provider's team and business-unit rules read (providers without rules are absent).</summary>
+    private async Task<Dictionary<Guid, List<string>>> RuleAttributesAsync(Guid[] providerIds, CancellationToken cancellationToken) =>
+        (await db.ProviderRules.AsNoTracking()
+            .Where(r => providerIds.Contains(r.ProviderId) && !r.ProviderDeleted)
+            .Select(r => new { r.ProviderId, r.TeamRules, r.BusinessUnitRules })
+            .ToListAsync(cancellationToken))
+        .ToDictionary(r => r.ProviderId, r => r.TeamRules.Concat(r.BusinessUnitRules).Select(rule => rule.Attribute).ToList());
 
-        return MappingRules.Changes(rules.TeamRules.Concat(rules.BusinessUnitRules).Select(rule => rule.Attribute), before, after);
-    }
+    private sealed record UserEvent(Guid ProviderId, Guid UserId, long Version, DateTimeOffset OccurredAt, ScimUserSnapshot? User);
 }
 
-public sealed class ScimUserEventsConsumerDefinition : BifrostConsumerDefinition<ScimUserEventsConsumer>;
+/// <summary>Batches of user events (see <see cref="BifrostBatchConsumerDefinition{TConsumer}"/>).</summary>
+public sealed class ScimUserEventsConsumerDefinition : BifrostBatchConsumerDefinition<ScimUserEventsConsumer>;

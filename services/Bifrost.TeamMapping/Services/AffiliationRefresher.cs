@@ -63,6 +63,21 @@ public sealed class AffiliationRefresher(TeamMappingDbContext db, TimeProvider t
         return await db.Users.FromSql($"SELECT * FROM team_mapping.users WHERE id = ANY({ids}) ORDER BY id FOR UPDATE").ToListAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// The same for users of several providers (<paramref name="providerIds"/>[i] is <paramref name="ids"/>[i]'s): one
+    /// placeholder insert and one lock, both in id order, so batches that share users cannot deadlock.
+    /// </summary>
+    public async Task<List<MappedUser>> LockUsersAsync(Guid[] ids, Guid[] providerIds, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await db.Database.ExecuteSqlAsync($"""
+            INSERT INTO team_mapping.users (id, provider_id, state, version, attributes, affiliations_version, affiliations_hash, updated_at)
+            SELECT u, p, 'Active', 0, jsonb_build_object(), 0, '', {now} FROM unnest({ids}, {providerIds}) AS t(u, p) ORDER BY u
+            ON CONFLICT (id) DO NOTHING
+            """, cancellationToken);
+        return await db.Users.FromSql($"SELECT * FROM team_mapping.users WHERE id = ANY({ids}) ORDER BY id FOR UPDATE").ToListAsync(cancellationToken);
+    }
+
     private async Task RefreshBatchAsync(MappedUser[] users, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
