@@ -60,7 +60,11 @@ public sealed class Reconciler(
         await Parallel.ForEachAsync(stage.AssignedGroupsAsync(cancellationToken), GraphParallelism(cancellationToken), async (group, ct) =>
         {
             var members = new HashSet<Guid>();
-            await ForEachMemberAsync(graph, group, id => members.Add(id), ct);
+            await ForEachMemberPageAsync(graph, group, ids =>
+            {
+                members.UnionWith(ids);
+                return Task.CompletedTask;
+            }, ct);
             await stage.AddAssignedMembersAsync(group, members, ct);
         });
         await stage.ExpandAssignedUsersAsync(cancellationToken);
@@ -383,21 +387,12 @@ public sealed class Reconciler(
     private static async Task<HashSet<Guid>> GraphMembersAsync(GraphServiceClient graph, ReconciliationStage stage, Guid graphId, CancellationToken cancellationToken)
     {
         var expected = new HashSet<Guid>();
-        var members = graph.Groups[graphId.ToString()].Members;
-        await ForEachPageAsync(
-            await members.GetAsync(r =>
-            {
-                r.QueryParameters.Select = ["id"];
-                r.QueryParameters.Top = 999;
-            }, cancellationToken),
-            page => page.Value,
-            (link, ct) => members.WithUrl(link).GetAsync(cancellationToken: ct),
-            page => stage.AddMappedAsync([.. UserIds(page)], expected, cancellationToken),
-            cancellationToken);
+        await ForEachMemberPageAsync(graph, graphId, ids => stage.AddMappedAsync(ids, expected, cancellationToken), cancellationToken);
         return expected;
     }
 
-    private static async Task ForEachMemberAsync(GraphServiceClient graph, Guid group, Action<Guid> onUser, CancellationToken cancellationToken)
+    /// <summary>A group's user members in Graph, a page of ids at a time.</summary>
+    private static async Task ForEachMemberPageAsync(GraphServiceClient graph, Guid group, Func<Guid[], Task> onPage, CancellationToken cancellationToken)
     {
         var members = graph.Groups[group.ToString()].Members;
         await ForEachPageAsync(
@@ -408,15 +403,7 @@ public sealed class Reconciler(
             }, cancellationToken),
             page => page.Value,
             (link, ct) => members.WithUrl(link).GetAsync(cancellationToken: ct),
-            page =>
-            {
-                foreach (var id in UserIds(page))
-                {
-                    onUser(id);
-                }
-
-                return Task.CompletedTask;
-            },
+            page => onPage([.. UserIds(page)]),
             cancellationToken);
     }
 
