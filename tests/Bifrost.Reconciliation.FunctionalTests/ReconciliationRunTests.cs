@@ -337,7 +337,7 @@ public sealed class ReconciliationRunTests(ReconciliationFixture fixture) : ICla
             foreach (var (stage, runId) in new[] { (deadStage, interrupted), (liveStage, current) })
             {
                 await db.Database.ExecuteSqlAsync($"INSERT INTO reconciliation.stages (id, run_id, provider_id) VALUES ({stage}, {runId}, {provider})", ct);
-                await db.Database.ExecuteSqlAsync($"INSERT INTO reconciliation.stage_users (stage, id, user_key, active, hashes) VALUES ({stage}, {Guid.NewGuid()}, 'key', true, {new byte[36]})", ct);
+                await db.Database.ExecuteSqlAsync($"INSERT INTO reconciliation.stage_users (stage, id, user_key, active, hashes) VALUES ({stage}, {Guid.NewGuid()}, {Guid.NewGuid()}, true, {new byte[36]})", ct);
                 await db.Database.ExecuteSqlAsync($"INSERT INTO reconciliation.stage_user_map (stage, graph_id, scim_id) VALUES ({stage}, {Guid.NewGuid()}, {Guid.NewGuid()})", ct);
             }
         });

@@ -86,7 +86,7 @@ public sealed class Reconciler(
             {
                 if (user.Resource["userName"]?.GetValue<string>() is { } userName)
                 {
-                    users.Add(new StagedUser(user.Id, ScimUserShape.Fold(userName), user.Active, ScimUserShape.Hashes(user.Resource)));
+                    users.Add(new StagedUser(user.Id, ScimUserShape.UserKey(userName), user.Active, ScimUserShape.Hashes(user.Resource)));
                 }
             }
 
@@ -105,12 +105,12 @@ public sealed class Reconciler(
             (link, ct) => graph.Users.WithUrl(link).GetAsync(cancellationToken: ct),
             async page =>
             {
-                var users = new List<(User User, Guid GraphId, string Key)>(page.Count);
+                var users = new List<(User User, Guid GraphId, Guid Key)>(page.Count);
                 foreach (var user in page)
                 {
                     if (Guid.TryParse(user.Id, out var graphId) && user.UserPrincipalName is { Length: > 0 } upn)
                     {
-                        users.Add((user, graphId, ScimUserShape.Fold(upn)));
+                        users.Add((user, graphId, ScimUserShape.UserKey(upn)));
                     }
                 }
 

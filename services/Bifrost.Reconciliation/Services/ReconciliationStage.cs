@@ -6,8 +6,11 @@ using NpgsqlTypes;
 
 namespace Bifrost.Reconciliation.Services;
 
-/// <summary>An ingestion user as a run compares it: its id, active flag and one hash per compared attribute.</summary>
-internal sealed record StagedUser(Guid Id, string Key, bool Active, int[] Hashes);
+/// <summary>
+/// An ingestion user as a run compares it: its id, the key of its userName (<see cref="ScimUserShape.UserKey"/>: no name is
+/// stored), its active flag and one hash per compared attribute.
+/// </summary>
+internal sealed record StagedUser(Guid Id, Guid Key, bool Active, int[] Hashes);
 
 /// <summary>A group in scope for the membership comparison: its Graph id, ingestion id (null: not created, dry run), and whether the run created it.</summary>
 internal sealed record ScopeGroup(Guid GraphId, Guid? ScimId, bool Created);
@@ -64,16 +67,16 @@ internal sealed class ReconciliationStage : IAsyncDisposable
         ? Task.CompletedTask
         : ExecuteAsync("""
             INSERT INTO reconciliation.stage_users (stage, id, user_key, active, hashes)
-            SELECT $1, u.id, u.user_key, u.active, u.hashes FROM unnest($2::uuid[], $3::text[], $4::boolean[], $5::bytea[]) AS u(id, user_key, active, hashes)
+            SELECT $1, u.id, u.user_key, u.active, u.hashes FROM unnest($2::uuid[], $3::uuid[], $4::boolean[], $5::bytea[]) AS u(id, user_key, active, hashes)
             ON CONFLICT DO NOTHING
             """, cancellationToken,
             Id, users.Select(u => u.Id).ToArray(), users.Select(u => u.Key).ToArray(), users.Select(u => u.Active).ToArray(),
             users.Select(u => MemoryMarshal.AsBytes(u.Hashes.AsSpan()).ToArray()).ToArray());
 
-    /// <summary>Ingestion's users with these keys (folded userNames), marked seen by the run.</summary>
-    public async Task<Dictionary<string, StagedUser>> TakeUsersAsync(string[] keys, CancellationToken cancellationToken)
+    /// <summary>Ingestion's users with these userName keys, marked seen by the run.</summary>
+    public async Task<Dictionary<Guid, StagedUser>> TakeUsersAsync(Guid[] keys, CancellationToken cancellationToken)
     {
-        var found = new Dictionary<string, StagedUser>(StringComparer.Ordinal);
+        var found = new Dictionary<Guid, StagedUser>();
         await foreach (var reader in QueryAsync("""
             UPDATE reconciliation.stage_users SET seen = true
             WHERE stage = $1 AND user_key = ANY($2)
@@ -81,7 +84,7 @@ internal sealed class ReconciliationStage : IAsyncDisposable
             """, cancellationToken, Id, keys))
         {
             var hashes = MemoryMarshal.Cast<byte, int>(reader.GetFieldValue<byte[]>(3)).ToArray();
-            var user = new StagedUser(reader.GetGuid(0), reader.GetString(1), reader.GetBoolean(2), hashes);
+            var user = new StagedUser(reader.GetGuid(0), reader.GetGuid(1), reader.GetBoolean(2), hashes);
             found[user.Key] = user;
         }
 

@@ -138,6 +138,14 @@ internal static class ScimUserShape
 
     public static string Fold(string value) => value.ToLowerInvariant();
 
+    /// <summary>
+    /// A userName's matching key as a run stores it: the first 16 bytes of the SHA-256 of its folded form, so the run's
+    /// working set in PostgreSQL holds no user names (two userNames that do not match share a key with a probability of
+    /// about 2⁻¹²⁸).
+    /// </summary>
+    public static Guid UserKey(string userName) =>
+        new(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Fold(userName))).AsSpan(0, 16));
+
     private static void SetIfPresent(JsonObject target, string name, string? value)
     {
         if (!string.IsNullOrEmpty(value))

@@ -24,7 +24,7 @@ namespace Bifrost.Reconciliation.Infrastructure.Migrations
                 CREATE UNLOGGED TABLE reconciliation.stage_users (
                     stage uuid NOT NULL,
                     id uuid NOT NULL,
-                    user_key text NOT NULL,
+                    user_key uuid NOT NULL,
                     active boolean NOT NULL,
                     hashes bytea NOT NULL,
                     seen boolean NOT NULL DEFAULT false,
