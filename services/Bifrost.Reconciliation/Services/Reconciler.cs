@@ -34,6 +34,7 @@ public sealed class Reconciler(
         await run.PhaseAsync("users", () => ReconcileUsersAsync(graph, run, scoped: !scope.All, checkpoint, cancellationToken));
         await run.PhaseAsync("groups", () => ReconcileGroupsAsync(graph, run, scoped: !scope.All, cancellationToken));
         await checkpoint(cancellationToken);
+        await stage.AnalyzeAsync(cancellationToken);
         await run.PhaseAsync("memberships", () => ReconcileMembershipsAsync(graph, run, scoped: !scope.All, checkpoint, cancellationToken));
         run.Progress(p => p.Phase = null);
         await checkpoint(cancellationToken);
@@ -95,6 +96,7 @@ public sealed class Reconciler(
         }
         while (after is not null);
 
+        await run.Stage.AnalyzeAsync(cancellationToken);
         await ForEachPageAsync(
             await graph.Users.GetAsync(r =>
             {
@@ -210,6 +212,7 @@ public sealed class Reconciler(
         }
         while (after is not null);
 
+        await run.Stage.AnalyzeAsync(cancellationToken);
         await ForEachPageAsync(
             await graph.Groups.GetAsync(r =>
             {

@@ -61,6 +61,16 @@ internal sealed class ReconciliationStage : IAsyncDisposable
             DELETE FROM reconciliation.stages WHERE id IN (SELECT id FROM dead)
             """, cancellationToken);
 
+    /// <summary>
+    /// Refreshes the planner's statistics of the stage tables after a bulk load. Autovacuum analyzes them only when it
+    /// comes round to it: until then a freshly filled table looks empty, and a join planned on that (one per group in
+    /// the membership comparison, prepared once per connection) scans the whole table every time.
+    /// </summary>
+    public Task AnalyzeAsync(CancellationToken cancellationToken) => ExecuteAsync("""
+        ANALYZE reconciliation.stage_users, reconciliation.stage_user_map, reconciliation.stage_groups,
+            reconciliation.stage_scope_groups, reconciliation.stage_assigned, reconciliation.stage_group_members
+        """, cancellationToken);
+
     // --- Ingestion's users ---------------------------------------------------------------------------------------
 
     public Task AddUsersAsync(IReadOnlyList<StagedUser> users, CancellationToken cancellationToken) => users.Count == 0
