@@ -26,6 +26,21 @@ internal sealed record ScopeGroup(Guid GraphId, Guid? ScimId, bool Created);
 internal sealed class ReconciliationStage : IAsyncDisposable
 {
     private const int PageSize = 1000;
+
+    /// <summary>The tables holding a stage's rows (column <c>stage</c>), besides <c>stages</c> itself.</summary>
+    private static readonly string[] Tables =
+        ["stage_users", "stage_user_map", "stage_groups", "stage_scope_groups", "stage_assigned", "stage_group_members"];
+
+    /// <summary>Deletes one stage ($1) and its rows.</summary>
+    private static readonly string DeleteSql = DeleteStagesSql("SELECT $1::uuid AS id");
+
+    /// <summary>Deletes the stages of runs that are not running, and their rows.</summary>
+    private static readonly string SweepSql = DeleteStagesSql("""
+        SELECT s.id FROM reconciliation.stages s
+        WHERE NOT EXISTS (SELECT 1 FROM reconciliation.runs r WHERE r.id = s.run_id AND r.status = 'Running')
+        """);
+
+    private static readonly string AnalyzeSql = "ANALYZE " + string.Join(", ", Tables.Select(t => "reconciliation." + t));
     private readonly NpgsqlDataSource _dataSource;
 
     private ReconciliationStage(NpgsqlDataSource dataSource, Guid id)
@@ -48,28 +63,14 @@ internal sealed class ReconciliationStage : IAsyncDisposable
 
     /// <summary>Deletes the stages of runs that are no longer running (their process stopped before it could).</summary>
     public static Task<int> SweepAsync(ReconciliationDbContext db, CancellationToken cancellationToken) =>
-        db.Database.ExecuteSqlRawAsync("""
-            WITH dead AS (
-                SELECT s.id FROM reconciliation.stages s
-                WHERE NOT EXISTS (SELECT 1 FROM reconciliation.runs r WHERE r.id = s.run_id AND r.status = 'Running'))
-            , u AS (DELETE FROM reconciliation.stage_users WHERE stage IN (SELECT id FROM dead))
-            , m AS (DELETE FROM reconciliation.stage_user_map WHERE stage IN (SELECT id FROM dead))
-            , g AS (DELETE FROM reconciliation.stage_groups WHERE stage IN (SELECT id FROM dead))
-            , sg AS (DELETE FROM reconciliation.stage_scope_groups WHERE stage IN (SELECT id FROM dead))
-            , a AS (DELETE FROM reconciliation.stage_assigned WHERE stage IN (SELECT id FROM dead))
-            , gm AS (DELETE FROM reconciliation.stage_group_members WHERE stage IN (SELECT id FROM dead))
-            DELETE FROM reconciliation.stages WHERE id IN (SELECT id FROM dead)
-            """, cancellationToken);
+        db.Database.ExecuteSqlRawAsync(SweepSql, cancellationToken);
 
     /// <summary>
     /// Refreshes the planner's statistics of the stage tables after a bulk load. Autovacuum analyzes them only when it
     /// comes round to it: until then a freshly filled table looks empty, and a join planned on that (one per group in
     /// the membership comparison, prepared once per connection) scans the whole table every time.
     /// </summary>
-    public Task AnalyzeAsync(CancellationToken cancellationToken) => ExecuteAsync("""
-        ANALYZE reconciliation.stage_users, reconciliation.stage_user_map, reconciliation.stage_groups,
-            reconciliation.stage_scope_groups, reconciliation.stage_assigned, reconciliation.stage_group_members
-        """, cancellationToken);
+    public Task AnalyzeAsync(CancellationToken cancellationToken) => ExecuteAsync(AnalyzeSql, cancellationToken);
 
     // --- Ingestion's users ---------------------------------------------------------------------------------------
 
@@ -249,15 +250,7 @@ internal sealed class ReconciliationStage : IAsyncDisposable
     {
         try
         {
-            await ExecuteAsync("""
-                WITH u AS (DELETE FROM reconciliation.stage_users WHERE stage = $1)
-                , m AS (DELETE FROM reconciliation.stage_user_map WHERE stage = $1)
-                , g AS (DELETE FROM reconciliation.stage_groups WHERE stage = $1)
-                , sg AS (DELETE FROM reconciliation.stage_scope_groups WHERE stage = $1)
-                , a AS (DELETE FROM reconciliation.stage_assigned WHERE stage = $1)
-                , gm AS (DELETE FROM reconciliation.stage_group_members WHERE stage = $1)
-                DELETE FROM reconciliation.stages WHERE id = $1
-                """, CancellationToken.None, Id);
+            await ExecuteAsync(DeleteSql, CancellationToken.None, Id);
         }
         catch (NpgsqlException)
         {
@@ -266,6 +259,12 @@ internal sealed class ReconciliationStage : IAsyncDisposable
 
         await _dataSource.DisposeAsync();
     }
+
+    /// <summary>One statement: the stages <paramref name="stages"/> selects, and every row of theirs in <see cref="Tables"/>.</summary>
+    private static string DeleteStagesSql(string stages) =>
+        $"WITH dead AS ({stages})"
+        + string.Concat(Tables.Select((table, i) => $", d{i} AS (DELETE FROM reconciliation.{table} WHERE stage IN (SELECT id FROM dead))"))
+        + " DELETE FROM reconciliation.stages WHERE id IN (SELECT id FROM dead)";
 
     private static string? ExternalKey(string? externalId) => externalId?.ToUpperInvariant();
 
