@@ -51,12 +51,12 @@ public static class InboxDbContextExtensions
     /// </summary>
     /// <returns>How many messages of the batch were new.</returns>
     public static Task<int> ApplyOnceAsync<TDbContext, TMessage>(
-        this TDbContext db, ConsumeContext<Batch<TMessage>> context, string consumer, Func<IReadOnlyList<TMessage>, CancellationToken, Task> apply)
+        this TDbContext db, ConsumeContext<Batch<TMessage>> context, string consumer, Func<IReadOnlyList<ConsumeContext<TMessage>>, CancellationToken, Task> apply)
         where TDbContext : DbContext
         where TMessage : class
     {
         var messages = context.Message
-            .Select(m => (Id: m.MessageId ?? throw new InvalidOperationException("A message has no MessageId; the inbox cannot deduplicate it."), m.Message))
+            .Select(m => (Id: m.MessageId ?? throw new InvalidOperationException("A message has no MessageId; the inbox cannot deduplicate it."), Context: m))
             .DistinctBy(m => m.Id)
             .ToList();
         var ids = messages.Select(m => m.Id).ToArray();
@@ -75,7 +75,7 @@ public static class InboxDbContextExtensions
 
             if (fresh.Count > 0)
             {
-                await apply([.. messages.Where(m => fresh.Contains(m.Id)).Select(m => m.Message)], cancellationToken);
+                await apply([.. messages.Where(m => fresh.Contains(m.Id)).Select(m => m.Context)], cancellationToken);
                 await db.SaveChangesAsync(cancellationToken);
             }
 

@@ -277,8 +277,12 @@ public sealed partial class OutboxRelay<TDbContext>(
         using var activity = StartPublishActivity(row, messageType);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.PublishTimeout);
-        IPipe<PublishContext> setMessageId = Pipe.Execute<PublishContext>(context => context.MessageId = row.Id);
-        await bus.Publish(message, messageType, setMessageId, timeout.Token);
+        IPipe<PublishContext> stamp = Pipe.Execute<PublishContext>(context =>
+        {
+            context.MessageId = row.Id;
+            MessageTrace.Stamp(context, row.TraceParent);
+        });
+        await bus.Publish(message, messageType, stamp, timeout.Token);
     }
 
     private static Activity? StartPublishActivity(OutboxMessage row, Type messageType)

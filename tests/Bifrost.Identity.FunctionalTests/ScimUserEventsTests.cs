@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Bifrost.Contracts.Scim;
+using Bifrost.Identity.Model;
 using Bifrost.Messaging;
 using Microsoft.EntityFrameworkCore;
 
@@ -45,6 +47,52 @@ public sealed class ScimUserEventsTests(IdentityApiFixture fixture) : IClassFixt
             Assert.Equal("active", item!["state"]!.GetValue<string>());
             Assert.Equal("Engineer", item["attributes"]!["title"]!.GetValue<string>());
         }
+    }
+
+    [Fact]
+    public async Task A_burst_of_user_events_is_applied_in_batches_and_each_user_ends_on_its_newest_snapshot_and_its_own_trace()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var users = Enumerable.Range(0, 100).Select(_ => Guid.NewGuid()).ToList();
+        var names = users.ToDictionary(u => u, _ => UniqueUserName());
+        var newestTraces = new Dictionary<Guid, string>();
+        var messageIds = new List<Guid>();
+        var deliveries = new List<Task>();
+        string Deliver<T>(T message) where T : class
+        {
+            // Each message carries the trace of its own SCIM request, as the outbox relay stamps it.
+            var id = Guid.NewGuid();
+            var trace = ActivityTraceId.CreateRandom();
+            messageIds.Add(id);
+            deliveries.Add(fixture.DeliverAsync(message, id, traceParent: $"00-{trace.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01"));
+            return trace.ToHexString();
+        }
+
+        // Each user provisioned, then updated twice, all published at once (the newest update before the older one).
+        foreach (var user in users)
+        {
+            Deliver(new ScimUserProvisioned { ProviderId = Provider, UserId = user, Version = 1, OccurredAt = DateTimeOffset.UtcNow, User = Snapshot(names[user], title: "v1") });
+            newestTraces[user] = Deliver(new ScimUserUpdated { ProviderId = Provider, UserId = user, Version = 3, OccurredAt = DateTimeOffset.UtcNow, User = Snapshot(names[user], title: "v3") });
+            Deliver(new ScimUserUpdated { ProviderId = Provider, UserId = user, Version = 2, OccurredAt = DateTimeOffset.UtcNow, User = Snapshot(names[user], title: "v2") });
+        }
+
+        await Task.WhenAll(deliveries);
+
+        var stored = await fixture.WithDbAsync(db => db.Users.AsNoTracking().Where(u => users.Contains(u.Id)).ToListAsync(ct));
+        Assert.Equal(users.Count, stored.Count);
+        Assert.All(stored, u =>
+        {
+            Assert.Equal((3, 3, UserState.Active, "v3", names[u.Id]), (u.Version, u.SnapshotVersion, u.State, u.Attributes["title"], u.UserName));
+
+            // The trace of the SCIM request that made the newest version, not the batch's (another user's) trace.
+            Assert.Equal(newestTraces[u.Id], u.LastTraceId);
+        });
+
+        // Applied in far fewer transactions than messages: a batch's inbox rows share their transaction's timestamp.
+        var transactions = await fixture.WithDbAsync(db => db.Set<InboxMessage>()
+            .Where(m => messageIds.Contains(m.MessageId) && m.Consumer == "ScimUserEventsConsumer")
+            .Select(m => m.ProcessedAt).Distinct().CountAsync(ct));
+        Assert.InRange(transactions, 1, messageIds.Count / 2);
     }
 
     [Fact]

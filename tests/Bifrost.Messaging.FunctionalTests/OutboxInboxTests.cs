@@ -30,6 +30,7 @@ public sealed class OutboxInboxTests
 
         Assert.All(applied, row => Assert.Equal(1, row.TimesApplied));
         Assert.All(applied, row => Assert.Equal(writer.TraceId.ToHexString(), row.TraceId));
+        Assert.All(applied, row => Assert.Equal(writer.TraceId.ToHexString(), row.StampedTraceId));
         // The relay deletes a row after the broker confirmed it, which can be a moment after the consumer ran.
         await Eventually.WaitAsync(() => TestApp.QueryAsync(host, db => db.Set<OutboxMessage>().CountAsync(ct)), n => n == 0, Patience, "the outbox is drained");
         await host.StopAsync(ct);

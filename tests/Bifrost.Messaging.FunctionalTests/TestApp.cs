@@ -19,6 +19,9 @@ public sealed class AppliedEvent
     public int Sequence { get; set; }
     public int TimesApplied { get; set; }
     public string? TraceId { get; set; }
+
+    /// <summary>The trace the relay stamped on the message (<see cref="MessageTrace"/>), read as a batch consumer would.</summary>
+    public string? StampedTraceId { get; set; }
 }
 
 public sealed class TestDbContext(DbContextOptions<TestDbContext> options) : DbContext(options)
@@ -48,6 +51,7 @@ public sealed class SomethingHappenedConsumer(TestDbContext db) : IConsumer<Some
 
             row.TimesApplied++;
             row.TraceId = Activity.Current?.TraceId.ToHexString();
+            row.StampedTraceId = context.Headers.Get<string>(MessageTrace.Header) is null ? null : context.TraceId();
         });
 }
 

@@ -56,5 +56,5 @@ internal static class DeliveryExtensions
     /// <summary><see cref="ServiceFactory{TProgram,TDbContext}.DeliverAsync{T}"/> for a message whose type is known only at run time.</summary>
     public static Task DeliverAnyAsync(this TeamMappingFixture fixture, object message, Guid? messageId = null, int deliveries = 1) =>
         (Task)typeof(TeamMappingFixture).GetMethod(nameof(TeamMappingFixture.DeliverAsync))!.MakeGenericMethod(message.GetType())
-            .Invoke(fixture, [message, messageId, deliveries])!;
+            .Invoke(fixture, [message, messageId, deliveries, null])!;
 }

@@ -20,7 +20,7 @@ public sealed class UserAffiliationsConsumer(IdentityDbContext db) : IConsumer<B
         db.ApplyOnceAsync(context, nameof(UserAffiliationsConsumer), async (messages, cancellationToken) =>
         {
             var newest = messages
-                .SelectMany(m => m.Reports)
+                .SelectMany(m => m.Message.Reports)
                 .GroupBy(m => m.UserId)
                 .Select(g => g.MaxBy(m => m.Version)!)
                 .OrderBy(m => m.UserId)

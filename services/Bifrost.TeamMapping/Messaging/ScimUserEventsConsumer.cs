@@ -35,7 +35,7 @@ public sealed class ScimUserEventsConsumer(TeamMappingDbContext db, AffiliationR
     private Task ApplyAsync<T>(ConsumeContext<Batch<T>> context, Func<T, UserEvent> read) where T : class =>
         db.ApplyOnceAsync(context, nameof(ScimUserEventsConsumer), async (messages, cancellationToken) =>
         {
-            var events = messages.Select(read).OrderBy(e => e.UserId).ThenBy(e => e.Version).ToList();
+            var events = messages.Select(m => read(m.Message)).OrderBy(e => e.UserId).ThenBy(e => e.Version).ToList();
             var first = events.DistinctBy(e => e.UserId).ToList();
             var stored = (await refresher.LockUsersAsync([.. first.Select(e => e.UserId)], [.. first.Select(e => e.ProviderId)], cancellationToken))
                 .ToDictionary(u => u.Id);
