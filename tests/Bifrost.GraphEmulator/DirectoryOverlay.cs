@@ -18,6 +18,8 @@ public sealed class DirectoryOverlay
     public DirectoryUser? Apply(DirectoryUser user) =>
         _deletedUsers.ContainsKey(user.Id) ? null : _userEdits.TryGetValue(user.Id, out var edit) ? edit(user) : user;
 
+    public bool IsUserDeleted(Guid user) => _deletedUsers.ContainsKey(user);
+
     public string? GroupName(int group) => _groupNames.GetValueOrDefault(group);
 
     public bool IsGroupDeleted(int group) => _deletedGroups.ContainsKey(group);

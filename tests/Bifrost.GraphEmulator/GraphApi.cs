@@ -134,13 +134,14 @@ internal static class GraphApi
     private static IResult Page(HttpContext http, int count, Func<int, JsonObject?> item, string collection)
     {
         var (start, top) = Paging(http);
+        var wanted = Selected(http);
         var value = new JsonArray();
         var index = start;
         for (; index < count && value.Count < top; index++)
         {
             if (item(index) is { } json)
             {
-                value.Add(Select(json, http));
+                value.Add(Select(json, wanted));
             }
         }
 
@@ -150,6 +151,8 @@ internal static class GraphApi
     private static IResult MembersPage(HttpContext http, SyntheticDirectory directory, int group)
     {
         var (start, top) = Paging(http);
+        var wanted = Selected(http, keep: "@odata.type");
+        var idsOnly = wanted is not null && wanted.All(p => p is "id" or "@odata.type");
         var value = new JsonArray();
         int? next = null;
         foreach (var member in directory.Members(group, start))
@@ -160,9 +163,16 @@ internal static class GraphApi
                 break;
             }
 
+            if (idsOnly)
+            {
+                // $select=id, as the reconciliation asks: no need to generate the whole user.
+                value.Add(new JsonObject { ["@odata.type"] = "#microsoft.graph.user", ["id"] = directory.UserId(member).ToString() });
+                continue;
+            }
+
             var json = UserJson(directory.User(member)!);
             json["@odata.type"] = "#microsoft.graph.user";
-            value.Add(Select(json, http, keep: "@odata.type"));
+            value.Add(Select(json, wanted));
         }
 
         return Json(Envelope(http, value, next, "directoryObjects", null));
@@ -220,11 +230,29 @@ internal static class GraphApi
     };
 
     /// <summary><c>$select</c>: only the named properties (and <c>id</c>, which Graph always returns).</summary>
-    private static JsonObject Select(JsonObject json, HttpContext http, string? keep = null)
+    private static JsonObject Select(JsonObject json, HttpContext http, string? keep = null) => Select(json, Selected(http, keep));
+
+    private static JsonObject Select(JsonObject json, HashSet<string>? wanted)
+    {
+        if (wanted is null)
+        {
+            return json;
+        }
+
+        foreach (var name in json.Select(p => p.Key).Where(k => !wanted.Contains(k)).ToList())
+        {
+            json.Remove(name);
+        }
+
+        return json;
+    }
+
+    /// <summary>The properties <c>$select</c> asks for, with <c>id</c> (and <paramref name="keep"/>); null without <c>$select</c>.</summary>
+    private static HashSet<string>? Selected(HttpContext http, string? keep = null)
     {
         if (http.Request.Query["$select"].ToString() is not { Length: > 0 } select)
         {
-            return json;
+            return null;
         }
 
         var wanted = select.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.OrdinalIgnoreCase);
@@ -234,12 +262,7 @@ internal static class GraphApi
             wanted.Add(keep);
         }
 
-        foreach (var name in json.Select(p => p.Key).Where(k => !wanted.Contains(k)).ToList())
-        {
-            json.Remove(name);
-        }
-
-        return json;
+        return wanted;
     }
 
     private static (int Start, int Top) Paging(HttpContext http)

@@ -83,6 +83,9 @@ public sealed class SyntheticDirectory(DirectoryOptions options)
     /// <summary>The user as the directory holds it now (overlay applied), or null when deleted.</summary>
     public DirectoryUser? User(int index) => index < 0 || index >= options.Users ? null : _overlay.Apply(GeneratedUser(index));
 
+    /// <summary>Whether user <paramref name="index"/> exists (is generated and not deleted), without generating it.</summary>
+    public bool UserExists(int index) => index >= 0 && index < options.Users && !_overlay.IsUserDeleted(UserId(index));
+
     public DirectoryGroup Group(int index)
     {
         var word = GroupWords[index % GroupWords.Length];
@@ -127,7 +130,7 @@ public sealed class SyntheticDirectory(DirectoryOptions options)
                 : block % g == group ? Enumerable.Range(start, g) : [start + group];
             foreach (var index in candidates)
             {
-                if (index >= fromIndex && index < options.Users && !_overlay.IsMembershipRemoved(group, index) && User(index) is not null)
+                if (index >= fromIndex && index < options.Users && !_overlay.IsMembershipRemoved(group, index) && UserExists(index))
                 {
                     yield return index;
                 }

@@ -19,6 +19,8 @@ public sealed class Reconciler(
     GraphClients graphClients, IngestionClient ingestion, ReconciliationDbContext db, IOptions<ReconciliationOptions> options, ReconciliationMetrics metrics)
 {
     private const int MemberBatch = 100;
+    private const int AssignedBatchMembers = 10_000;
+
     public async Task RunAsync(Guid runId, GraphProvider provider, bool dryRun, RunReport report, Func<CancellationToken, Task> checkpoint, CancellationToken cancellationToken)
     {
         var scope = options.Value.ScopeOf(provider.ProviderId);
@@ -57,7 +59,28 @@ public sealed class Reconciler(
                 cancellationToken),
             cancellationToken);
 
-        // One Graph request per assigned group: a few in flight at once (the SDK's retry handler honours 429s).
+        // One Graph request per assigned group: a few in flight at once (the SDK's retry handler honours 429s). The
+        // groups' members are staged in batches of about AssignedBatchMembers ids, several groups per statement.
+        var batch = new List<(Guid Group, Guid[] Members)>();
+        var batched = 0;
+        async Task FlushAsync(int atLeast, CancellationToken ct)
+        {
+            List<(Guid Group, Guid[] Members)> full;
+            lock (batch)
+            {
+                if (batched < atLeast || batch.Count == 0)
+                {
+                    return;
+                }
+
+                full = [.. batch];
+                batch.Clear();
+                batched = 0;
+            }
+
+            await stage.AddAssignedMembersAsync(full, ct);
+        }
+
         await Parallel.ForEachAsync(stage.AssignedGroupsAsync(cancellationToken), GraphParallelism(cancellationToken), async (group, ct) =>
         {
             var members = new HashSet<Guid>();
@@ -66,8 +89,15 @@ public sealed class Reconciler(
                 members.UnionWith(ids);
                 return Task.CompletedTask;
             }, ct);
-            await stage.AddAssignedMembersAsync(group, members, ct);
+            lock (batch)
+            {
+                batch.Add((group, [.. members]));
+                batched += members.Count + 1;
+            }
+
+            await FlushAsync(AssignedBatchMembers, ct);
         });
+        await FlushAsync(0, cancellationToken);
         await stage.ExpandAssignedUsersAsync(cancellationToken);
     }
 
@@ -397,29 +427,19 @@ public sealed class Reconciler(
     /// <summary>A group's user members in Graph, a page of ids at a time.</summary>
     private static async Task ForEachMemberPageAsync(GraphServiceClient graph, Guid group, Func<Guid[], Task> onPage, CancellationToken cancellationToken)
     {
-        var members = graph.Groups[group.ToString()].Members;
-        await ForEachPageAsync(
-            await members.GetAsync(r =>
-            {
-                r.QueryParameters.Select = ["id"];
-                r.QueryParameters.Top = 999;
-            }, cancellationToken),
-            page => page.Value,
-            (link, ct) => members.WithUrl(link).GetAsync(cancellationToken: ct),
-            page => onPage([.. UserIds(page)]),
-            cancellationToken);
-    }
-
-    /// <summary>The users of a page of group members (nested groups, devices and contacts are not provisioned).</summary>
-    private static IEnumerable<Guid> UserIds(List<DirectoryObject> page)
-    {
-        foreach (var member in page)
+        string? next = null;
+        do
         {
-            if (member is User or { OdataType: null or "#microsoft.graph.user" } && Guid.TryParse(member.Id, out var id))
+            var page = await MemberIdsPage.GetAsync(graph, group, next, 999, cancellationToken);
+            if (page is null)
             {
-                yield return id;
+                return;
             }
+
+            await onPage([.. page.UserIds()]);
+            next = page.NextLink is { Length: > 0 } link ? link : null;
         }
+        while (next is not null);
     }
 
     /// <summary>Follows <c>@odata.nextLink</c> page after page; only the current page is held.</summary>

@@ -141,11 +141,38 @@ internal sealed class ReconciliationStage : IAsyncDisposable
     public IAsyncEnumerable<Guid> AssignedGroupsAsync(CancellationToken cancellationToken) =>
         KeysetAsync("SELECT graph_id FROM reconciliation.stage_assigned WHERE stage = $1 AND is_group AND graph_id > $2 ORDER BY graph_id LIMIT $3", cancellationToken);
 
-    /// <summary>An assigned group's members as read from Graph (users assigned through the group): one row per group.</summary>
-    public Task AddAssignedMembersAsync(Guid group, IReadOnlyCollection<Guid> members, CancellationToken cancellationToken) => ExecuteAsync("""
-        INSERT INTO reconciliation.stage_group_members (stage, group_id, members) VALUES ($1, $2, $3)
-        ON CONFLICT (stage, group_id) DO UPDATE SET members = excluded.members
-        """, cancellationToken, Id, group, members.ToArray());
+    /// <summary>
+    /// Assigned groups' members as read from Graph (users assigned through the groups): one row per group, several groups
+    /// in one statement. The members travel as one flat array with each group's count, and each row takes its slice.
+    /// </summary>
+    public Task AddAssignedMembersAsync(IReadOnlyList<(Guid Group, Guid[] Members)> groups, CancellationToken cancellationToken)
+    {
+        if (groups.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var starts = new int[groups.Count];
+        var total = 0;
+        for (var i = 0; i < groups.Count; i++)
+        {
+            starts[i] = total;
+            total += groups[i].Members.Length;
+        }
+
+        var members = new Guid[total];
+        for (var i = 0; i < groups.Count; i++)
+        {
+            groups[i].Members.CopyTo(members, starts[i]);
+        }
+
+        return ExecuteAsync("""
+            INSERT INTO reconciliation.stage_group_members (stage, group_id, members)
+            SELECT $1, g.group_id, COALESCE(($4::uuid[])[g.start + 1 : g.start + g.count], '{}')
+            FROM unnest($2::uuid[], $3::int[], $5::int[]) AS g(group_id, count, start)
+            ON CONFLICT (stage, group_id) DO UPDATE SET members = excluded.members
+            """, cancellationToken, Id, groups.Select(g => g.Group).ToArray(), groups.Select(g => g.Members.Length).ToArray(), members, starts);
+    }
 
     /// <summary>Once every assigned group's members are staged: the users assigned through a group join the assigned users.</summary>
     public Task ExpandAssignedUsersAsync(CancellationToken cancellationToken) => ExecuteAsync("""
