@@ -49,14 +49,14 @@ public sealed class Reconciler(
     private async Task AssignmentsAsync(GraphServiceClient graph, ReconciliationStage stage, Guid servicePrincipal, CancellationToken cancellationToken)
     {
         var assignments = graph.ServicePrincipals[servicePrincipal.ToString()].AppRoleAssignedTo;
-        await ForEachPageAsync(
-            await assignments.GetAsync(r => r.QueryParameters.Top = 999, cancellationToken),
-            page => page.Value,
-            (link, ct) => assignments.WithUrl(link).GetAsync(cancellationToken: ct),
-            page => stage.AssignAsync(
-                [.. page.Where(a => a.PrincipalId is not null)
-                    .Select(a => (a.PrincipalId!.Value, string.Equals(a.PrincipalType, "Group", StringComparison.OrdinalIgnoreCase)))],
-                cancellationToken),
+        await graph.ForEachPageAsync<GraphAssignment>(
+            assignments.ToGetRequestInformation(r =>
+            {
+                r.QueryParameters.Select = ["principalId", "principalType"];
+                r.QueryParameters.Top = 999;
+            }),
+            link => assignments.WithUrl(link).ToGetRequestInformation(),
+            page => stage.AssignAsync([.. page.Where(a => a.PrincipalId is not null).Select(a => (a.PrincipalId!.Value, a.IsGroup))], cancellationToken),
             cancellationToken);
 
         // One Graph request per assigned group: a few in flight at once (the SDK's retry handler honours 429s). The
@@ -127,17 +127,16 @@ public sealed class Reconciler(
         while (after is not null);
 
         await run.Stage.AnalyzeAsync(cancellationToken);
-        await ForEachPageAsync(
-            await graph.Users.GetAsync(r =>
+        await graph.ForEachPageAsync<GraphUser>(
+            graph.Users.ToGetRequestInformation(r =>
             {
                 r.QueryParameters.Select = ScimUserShape.GraphSelect;
                 r.QueryParameters.Top = 999;
-            }, cancellationToken),
-            page => page.Value,
-            (link, ct) => graph.Users.WithUrl(link).GetAsync(cancellationToken: ct),
+            }),
+            link => graph.Users.WithUrl(link).ToGetRequestInformation(),
             async page =>
             {
-                var users = new List<(User User, Guid GraphId, Guid Key)>(page.Count);
+                var users = new List<(GraphUser User, Guid GraphId, Guid Key)>(page.Count);
                 foreach (var user in page)
                 {
                     if (Guid.TryParse(user.Id, out var graphId) && user.UserPrincipalName is { Length: > 0 } upn)
@@ -171,7 +170,7 @@ public sealed class Reconciler(
     }
 
     private void CompareUser(
-        ProviderRun run, User user, Guid graphId, bool inScope, StagedUser? entry,
+        ProviderRun run, GraphUser user, Guid graphId, bool inScope, StagedUser? entry,
         ConcurrentDictionary<Guid, Guid> graphToScim, List<Func<CancellationToken, Task>> repairs)
     {
         var enabled = user.AccountEnabled != false;
@@ -425,21 +424,18 @@ public sealed class Reconciler(
     }
 
     /// <summary>A group's user members in Graph, a page of ids at a time.</summary>
-    private static async Task ForEachMemberPageAsync(GraphServiceClient graph, Guid group, Func<Guid[], Task> onPage, CancellationToken cancellationToken)
+    private static Task ForEachMemberPageAsync(GraphServiceClient graph, Guid group, Func<Guid[], Task> onPage, CancellationToken cancellationToken)
     {
-        string? next = null;
-        do
-        {
-            var page = await MemberIdsPage.GetAsync(graph, group, next, 999, cancellationToken);
-            if (page is null)
+        var members = graph.Groups[group.ToString()].Members;
+        return graph.ForEachPageAsync<GraphMember>(
+            members.ToGetRequestInformation(r =>
             {
-                return;
-            }
-
-            await onPage([.. page.UserIds()]);
-            next = page.NextLink is { Length: > 0 } link ? link : null;
-        }
-        while (next is not null);
+                r.QueryParameters.Select = ["id"];
+                r.QueryParameters.Top = 999;
+            }),
+            link => members.WithUrl(link).ToGetRequestInformation(),
+            page => onPage([.. page.Where(m => m.IsUser).Select(m => Guid.TryParse(m.Id, out var id) ? id : Guid.Empty).Where(id => id != Guid.Empty)]),
+            cancellationToken);
     }
 
     /// <summary>Follows <c>@odata.nextLink</c> page after page; only the current page is held.</summary>

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Microsoft.Graph.Models;
+using Bifrost.Reconciliation.Graph;
 
 namespace Bifrost.Reconciliation.Services;
 
@@ -36,7 +36,7 @@ internal static class ScimUserShape
     private const int Email = 5;
 
     /// <summary>Graph's values in <see cref="Paths"/> order; null where Graph has none (Entra never sends nulls).</summary>
-    public static string?[] Values(User user) =>
+    public static string?[] Values(GraphUser user) =>
     [
         user.UserPrincipalName, user.MailNickname, user.DisplayName, user.GivenName, user.Surname, user.Mail,
         user.JobTitle, user.Department, user.EmployeeId,
@@ -76,7 +76,7 @@ internal static class ScimUserShape
     }
 
     /// <summary>Entra's create body: only the attributes Graph has a value for.</summary>
-    public static JsonObject CreateBody(User user)
+    public static JsonObject CreateBody(GraphUser user)
     {
         var body = new JsonObject
         {
