@@ -2,25 +2,25 @@ using System.Net.Http.Headers;
 using System.Text;
 using Bifrost.Benchmarks;
 
-// SCIM load through the gateway, shaped like Entra's provisioning engine: creates, userName lookups, user PATCHes and
-// group member PATCHes. Usage (the system running, e.g. eng/run.sh):
-//   dotnet run -c Release --project tests/Bifrost.Benchmarks -- --gateway http://localhost:8080 --token <scim token>
-//      [--users 100000] [--concurrency 32] [--seconds 20] [--groups 20] [--members-per-patch 100]
-//      [--phases create,lookup,patch,members] [--run <id>] [--no-settle]
-//   Each phase waits for the machine to be quiet first (the previous phase's events consumed), unless --no-settle.
-//   The users are named after the run id: --run <id of an earlier run> --phases lookup,patch measures again on them.
-// Propagation latency (SCIM write accepted → visible in the governance API), under a steady background load:
-//   ... -- --mode propagation --admin-key <key> --users 10000 --rate 100 --samples 500 [--probes 4] [--samples-csv file]
-//   (the CSV has each sample's user id and UTC times sent, accepted and visible, to line up with the services' rows)
-// Token rotation reaching every gateway replica (rotate → old token refused on all of them):
-//   ... -- --mode rotation --gateways http://localhost:8080,http://localhost:8081 --samples 50
-// Or the gateway's token check in-process (no system needed; µs per check, warm):
-//   dotnet run -c Release --project tests/Bifrost.Benchmarks -- --token-check [--providers 1000] [--iterations 200000]
+// SCIM load through the gateway, shaped like Entra's provisioning engine (usage: Options.Usage, or --help).
+// Nothing runs on a mistyped command line: this tool writes (100k users by default) through the token's provider.
+if (args is ["--help"] or ["-h"])
+{
+    Console.WriteLine(Options.Usage);
+    return 0;
+}
+
+if (Options.Unknown(args) is { } unknown)
+{
+    Console.Error.WriteLine($"Unknown option {unknown}.{Environment.NewLine}{Environment.NewLine}{Options.Usage}");
+    return 2;
+}
+
 if (args.Contains("--token-check"))
 {
     int Arg(string name, int fallback) => Array.IndexOf(args, name) is var at and >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
     await TokenCheckBenchmark.RunAsync(Arg("--providers", 1000), Arg("--iterations", 200_000));
-    return;
+    return 0;
 }
 
 var options = Options.Parse(args);
@@ -37,13 +37,13 @@ Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
 if (options.Mode == "rotation")
 {
     await RotationPropagation.RunAsync(options, cancel.Token);
-    return;
+    return 0;
 }
 
 if (options.Mode == "propagation")
 {
     await Propagation.RunAsync(http, options, cancel.Token);
-    return;
+    return 0;
 }
 
 var run = options.Run ?? Guid.NewGuid().ToString("N")[..8];
@@ -107,7 +107,7 @@ var duration = TimeSpan.FromSeconds(options.Seconds);
 if (created.Length == 0)
 {
     Console.WriteLine($"No user of run {run} was found: create them first (--phases create --run {run}).");
-    return;
+    return 0;
 }
 
 if (options.Phases.Contains("lookup"))
@@ -184,10 +184,66 @@ foreach (var result in results)
     Console.WriteLine(result.Row());
 }
 
+return 0;
+
 internal sealed record Options(
     string Mode, string Gateway, string Token, string AdminKey, int Users, int Concurrency, int Seconds, int Groups, int MembersPerPatch,
     int Rate, int Samples, int Probes, string[] Gateways, string? SamplesCsv, string? Run, string[] Phases, bool Settle)
 {
+    public const string Usage = """
+        SCIM load through the gateway, shaped like Entra's provisioning engine: creates, userName lookups, user PATCHes and
+        group member PATCHes. It writes through the provider of --token (by default the development provider): point it
+        at a system whose data you can spare.
+          Bifrost.Benchmarks [--gateway http://localhost:8080] [--token <scim token>]
+             [--users 100000] [--concurrency 32] [--seconds 20] [--groups 20] [--members-per-patch 100]
+             [--phases create,lookup,patch,members] [--run <id>] [--no-settle]
+          Each phase waits for the machine to be quiet first (the previous phase's events consumed), unless --no-settle.
+          The users are named after the run id: --run <id of an earlier run> --phases lookup,patch measures again on them.
+        Propagation latency (SCIM write accepted -> visible in the governance API), under a steady background load:
+          ... --mode propagation --admin-key <key> --users 10000 --rate 100 --samples 500 [--probes 4] [--samples-csv file]
+          (the CSV has each sample's user id and UTC times sent, accepted and visible, to line up with the services' rows)
+        Token rotation reaching every gateway replica (rotate -> old token refused on all of them):
+          ... --mode rotation --gateways http://localhost:8080,http://localhost:8081 --samples 50
+        The gateway's token check in-process (no system needed; µs per check, warm):
+          ... --token-check [--providers 1000] [--iterations 200000]
+        """;
+
+    private static readonly string[] Flags = ["--no-settle", "--token-check"];
+
+    private static readonly string[] Valued =
+    [
+        "--mode", "--gateway", "--token", "--admin-key", "--users", "--concurrency", "--seconds", "--groups", "--members-per-patch",
+        "--rate", "--samples", "--probes", "--gateways", "--samples-csv", "--run", "--phases", "--providers", "--iterations",
+    ];
+
+    private static readonly string[] PhaseNames = ["create", "lookup", "patch", "members"];
+
+    /// <summary>The first argument that is not an option of this tool (or an option without its value), else null.</summary>
+    public static string? Unknown(string[] args)
+    {
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (Flags.Contains(args[i]))
+            {
+                continue;
+            }
+
+            if (!Valued.Contains(args[i]) || i + 1 >= args.Length)
+            {
+                return args[i];
+            }
+
+            if (args[i] == "--phases" && args[i + 1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault(p => !PhaseNames.Contains(p)) is { } phase)
+            {
+                return $"--phases {phase}";
+            }
+
+            i++;
+        }
+
+        return null;
+    }
+
     public static Options Parse(string[] args)
     {
         string Value(string name, string? fallback) =>
