@@ -6,7 +6,7 @@ using Microsoft.Kiota.Abstractions.Serialization;
 namespace Bifrost.Reconciliation.Graph;
 
 /// <summary>
-/// The large collections a reconciliation reads (users, app role assignments, group members) are requested with the
+/// The collections a reconciliation reads (users, groups, app role assignments, group members) are requested with the
 /// SDK's request builders and sent through its request adapter (auth, retry with <c>Retry-After</c>, redirects,
 /// <c>ODataError</c> on failure), but read into the small models below rather than the SDK's own. The SDK's models
 /// build a deserializer table of every property of the type for each object read (a <c>User</c> has hundreds), and
@@ -80,14 +80,31 @@ internal sealed class GraphMember : IParsable
 
     public string? OdataType { get; private set; }
 
-    /// <summary>A user (nested groups, devices and contacts are not provisioned); Graph names the type of every member.</summary>
-    public bool IsUser => OdataType is null or "#microsoft.graph.user";
+    /// <summary>
+    /// The member's id when it is a user, else null: nested groups, devices and contacts are not provisioned (Graph
+    /// names the type of every member).
+    /// </summary>
+    public Guid? UserId => OdataType is null or "#microsoft.graph.user" && Guid.TryParse(Id, out var id) ? id : null;
 
     public IDictionary<string, Action<IParseNode>> GetFieldDeserializers() => GraphPages.Fields(
         ("id", n => Id = n.GetStringValue()),
         ("@odata.type", n => OdataType = n.GetStringValue()));
 
     public void Serialize(ISerializationWriter writer) => throw new NotSupportedException("A member is only read.");
+}
+
+/// <summary>A group (<c>$select=id,displayName</c>).</summary>
+internal sealed class GraphGroup : IParsable
+{
+    public string? Id { get; private set; }
+
+    public string? DisplayName { get; private set; }
+
+    public IDictionary<string, Action<IParseNode>> GetFieldDeserializers() => GraphPages.Fields(
+        ("id", n => Id = n.GetStringValue()),
+        ("displayName", n => DisplayName = n.GetStringValue()));
+
+    public void Serialize(ISerializationWriter writer) => throw new NotSupportedException("A group is only read.");
 }
 
 /// <summary>An app role assignment to the enterprise app: who is assigned (a user or a group).</summary>

@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using Bifrost.Reconciliation.Graph;
 using Microsoft.Extensions.Options;
 using Microsoft.Graph;
-using Microsoft.Graph.Models;
 using Microsoft.Kiota.Abstractions.Serialization;
 
 namespace Bifrost.Reconciliation.Services;
@@ -242,14 +241,13 @@ public sealed class Reconciler(
         while (after is not null);
 
         await run.Stage.AnalyzeAsync(cancellationToken);
-        await ForEachPageAsync(
-            await graph.Groups.GetAsync(r =>
+        await graph.ForEachPageAsync<GraphGroup>(
+            graph.Groups.ToGetRequestInformation(r =>
             {
                 r.QueryParameters.Select = ["id", "displayName"];
                 r.QueryParameters.Top = 999;
-            }, cancellationToken),
-            page => page.Value,
-            (link, ct) => graph.Groups.WithUrl(link).GetAsync(cancellationToken: ct),
+            }),
+            link => graph.Groups.WithUrl(link).ToGetRequestInformation(),
             async page =>
             {
                 var groups = new List<(Guid GraphId, string ExternalId, string Name)>(page.Count);
@@ -434,27 +432,8 @@ public sealed class Reconciler(
                 r.QueryParameters.Top = 999;
             }),
             link => members.WithUrl(link).ToGetRequestInformation(),
-            page => onPage([.. page.Where(m => m.IsUser).Select(m => Guid.TryParse(m.Id, out var id) ? id : Guid.Empty).Where(id => id != Guid.Empty)]),
+            page => onPage([.. page.Select(m => m.UserId).OfType<Guid>()]),
             cancellationToken);
-    }
-
-    /// <summary>Follows <c>@odata.nextLink</c> page after page; only the current page is held.</summary>
-    private static async Task ForEachPageAsync<TPage, TItem>(
-        TPage? first, Func<TPage, List<TItem>?> items, Func<string, CancellationToken, Task<TPage?>> next,
-        Func<List<TItem>, Task> onPage, CancellationToken cancellationToken)
-        where TPage : BaseCollectionPaginationCountResponse
-    {
-        var page = first;
-        while (page is not null)
-        {
-            await onPage(items(page) ?? []);
-            if (page.OdataNextLink is not { Length: > 0 } link)
-            {
-                return;
-            }
-
-            page = await next(link, cancellationToken);
-        }
     }
 }
 
