@@ -177,6 +177,19 @@ internal static class Extensions
         return builder;
     }
 
+    /// <summary>
+    /// Caps the service's PostgreSQL connection pool (<c>Bifrost:Database:MaxPoolSize</c>) at the value of
+    /// <paramref name="configKey"/>, or <paramref name="defaultSize"/>; 0 keeps Npgsql's 100. Ingestion answers SCIM from
+    /// a database that shares this machine's two cores: 32 concurrent lookups did about a quarter more per second through
+    /// 8 connections than through 34, whose backends mostly waited for a core, but user PATCHes (each a commit that
+    /// waits for its WAL flush) fell by a third at 8. 16 kept the PATCH rate (BENCHMARKS.md).
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithDatabasePoolSize(this IResourceBuilder<ProjectResource> project, string configKey, int defaultSize)
+    {
+        var size = project.ApplicationBuilder.Configuration.GetValue(configKey, defaultSize);
+        return size > 0 ? project.WithEnvironment("Bifrost__Database__MaxPoolSize", size.ToString(System.Globalization.CultureInfo.InvariantCulture)) : project;
+    }
+
     public static IResourceBuilder<ProjectResource> WithInfrastructure(this IResourceBuilder<ProjectResource> project, BifrostInfrastructure infrastructure, string database)
     {
         project

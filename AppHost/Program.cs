@@ -3,7 +3,8 @@ var builder = DistributedApplication.CreateBuilder(args);
 var infrastructure = builder.AddBifrostInfrastructure();
 var credentials = builder.AddDevelopmentCredentials();
 
-var ingestion = builder.AddProject<Projects.Bifrost_Ingestion>("ingestion").WithInfrastructure(infrastructure, "ingestiondb");
+var ingestion = builder.AddProject<Projects.Bifrost_Ingestion>("ingestion").WithInfrastructure(infrastructure, "ingestiondb")
+    .WithDatabasePoolSize("Bifrost:Ingestion:DatabasePoolSize", 16);
 var identity = builder.AddProject<Projects.Bifrost_Identity>("identity").WithInfrastructure(infrastructure, "identitydb")
     .WithDevelopmentProvider(credentials);
 var teamMapping = builder.AddProject<Projects.Bifrost_TeamMapping>("team-mapping").WithInfrastructure(infrastructure, "teammappingdb");

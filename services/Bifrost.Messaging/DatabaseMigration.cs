@@ -18,7 +18,9 @@ public static class DatabaseExtensions
         where TDbContext : DbContext
     {
         // AddDbContextPool + Enrich instead of AddNpgsqlDbContext: the interceptor is resolved from DI.
-        var connectionString = WithPoolSettings(builder.Configuration.GetConnectionString(connectionName));
+        var connectionString = WithPoolSettings(
+            builder.Configuration.GetConnectionString(connectionName),
+            builder.Configuration.GetValue<int?>("Bifrost:Database:MaxPoolSize"));
         builder.Services.AddDbContextPool<TDbContext>((services, options) => options
             .UseNpgsql(connectionString,
                 npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory", schema))
@@ -47,8 +49,10 @@ public static class DatabaseExtensions
     /// No reset on close: a pooled connection is not reset on its way back (with prepared statements, that reset is a
     /// batch of seven statements). Nothing here leaves session state behind: isolation levels are per transaction and
     /// the advisory locks are transaction-scoped (<c>pg_advisory_xact_lock</c>).
+    /// Pool size: <c>Bifrost:Database:MaxPoolSize</c> when set (else Npgsql's 100). A database with few cores does more
+    /// work with a few busy connections than with dozens: the AppHost caps ingestion's pool (BENCHMARKS.md).
     /// </summary>
-    internal static string? WithPoolSettings(string? connectionString)
+    internal static string? WithPoolSettings(string? connectionString, int? maxPoolSize = null)
     {
         if (string.IsNullOrEmpty(connectionString))
         {
@@ -67,6 +71,11 @@ public static class DatabaseExtensions
         if (!given.ContainsKey("No Reset On Close") && !given.ContainsKey("NoResetOnClose"))
         {
             settings.NoResetOnClose = true;
+        }
+
+        if (maxPoolSize is > 0 && !given.ContainsKey("Maximum Pool Size") && !given.ContainsKey("MaxPoolSize"))
+        {
+            settings.MaxPoolSize = maxPoolSize.Value;
         }
 
         return settings.ConnectionString;

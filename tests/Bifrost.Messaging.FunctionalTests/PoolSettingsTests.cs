@@ -47,4 +47,14 @@ public sealed class PoolSettingsTests
         Assert.False(settings.NoResetOnClose);
         Assert.Null(DatabaseExtensions.WithPoolSettings(null));
     }
+
+    [Fact]
+    public void The_configured_pool_size_applies_unless_the_connection_string_sets_one()
+    {
+        Assert.Equal(8, new NpgsqlConnectionStringBuilder(DatabaseExtensions.WithPoolSettings("Host=localhost;Database=x", 8)).MaxPoolSize);
+        Assert.Equal(100, new NpgsqlConnectionStringBuilder(DatabaseExtensions.WithPoolSettings("Host=localhost;Database=x")).MaxPoolSize);
+        Assert.Equal(100, new NpgsqlConnectionStringBuilder(DatabaseExtensions.WithPoolSettings("Host=localhost;Database=x", 0)).MaxPoolSize);
+        Assert.Equal(20, new NpgsqlConnectionStringBuilder(DatabaseExtensions.WithPoolSettings("Host=localhost;Database=x;Maximum Pool Size=20", 8)).MaxPoolSize);
+        Assert.Equal(30, new NpgsqlConnectionStringBuilder(DatabaseExtensions.WithPoolSettings("Host=localhost;Database=x;MaxPoolSize=30", 8)).MaxPoolSize);
+    }
 }
