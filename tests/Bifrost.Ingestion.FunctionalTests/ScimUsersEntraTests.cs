@@ -425,4 +425,56 @@ public sealed class ScimUsersEntraTests(IngestionApiFixture fixture) : IClassFix
         Assert.All(responses.Where(r => r.Status != HttpStatusCode.Created), r => r.AssertError(HttpStatusCode.Conflict, "uniqueness"));
         Assert.Equal(1, await fixture.WithDbAsync(db => db.Users.CountAsync(u => u.UserNameKey == userName, TestContext.Current.CancellationToken)));
     }
+
+    [Fact]
+    public async Task Concurrent_creates_are_committed_together_and_each_gets_its_own_answer_and_event()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var client = fixture.CreateScimClient(IngestionApiFixture.ProviderA);
+        var taken = Enumerable.Range(0, 4).Select(_ => UniqueName("taken")).ToList();
+        foreach (var userName in taken)
+        {
+            Assert.Equal(HttpStatusCode.Created, (await client.PostScimAsync("/scim/v2/Users", $$"""{"userName":"{{userName}}"}""")).Status);
+        }
+
+        // 40 new names, 4 names another user has (in other case), 4 new names sent twice: all at once.
+        var fresh = Enumerable.Range(0, 40).Select(_ => UniqueName("batch")).ToList();
+        var twice = Enumerable.Range(0, 4).Select(_ => UniqueName("twice")).ToList();
+        var userNames = fresh.Concat(taken.Select(n => n.ToUpperInvariant())).Concat(twice).Concat(twice).ToList();
+        var responses = await Task.WhenAll(userNames.Select(n =>
+            fixture.CreateScimClient(IngestionApiFixture.ProviderA).PostScimAsync("/scim/v2/Users", $$"""{"userName":"{{n}}","externalId":"{{n}}","active":true}""")));
+
+        var answers = userNames.Zip(responses).ToList();
+        Assert.All(answers.Where(a => fresh.Contains(a.First)), a =>
+        {
+            Assert.Equal(HttpStatusCode.Created, a.Second.Status);
+            Assert.Equal(a.First, a.Second.Body!["userName"]!.GetValue<string>());
+        });
+        Assert.All(answers.Where(a => taken.Contains(a.First.ToLowerInvariant())), a => a.Second.AssertError(HttpStatusCode.Conflict, "uniqueness"));
+        foreach (var userName in twice)
+        {
+            var pair = answers.Where(a => a.First == userName).Select(a => a.Second).ToList();
+            Assert.Single(pair, r => r.Status == HttpStatusCode.Created);
+            Assert.Single(pair, r => r.Status == HttpStatusCode.Conflict).AssertError(HttpStatusCode.Conflict, "uniqueness");
+        }
+
+        // One row per created user, and the rows share transactions (PostgreSQL's xmin): they were written in batches.
+        var keys = fresh.Concat(twice).ToArray();
+        var transactions = await fixture.WithDbAsync(db => db.Database
+            .SqlQuery<string>($"SELECT xmin::text AS \"Value\" FROM ingestion.scim_users WHERE provider_id = {IngestionApiFixture.ProviderA} AND user_name_key = ANY({keys})")
+            .ToListAsync(cancellationToken));
+        Assert.Equal(keys.Length, transactions.Count);
+        Assert.True(transactions.Distinct().Count() < keys.Length / 2, $"{transactions.Distinct().Count()} transactions for {keys.Length} creates");
+
+        // Exactly one ScimUserProvisioned per created user, none for the 409s.
+        var created = responses.Where(r => r.Status == HttpStatusCode.Created).Select(r => r.Guid).ToHashSet();
+        Assert.Equal(keys.Length, created.Count);
+        foreach (var id in created)
+        {
+            await fixture.Harness.PublishedAsync<ScimUserProvisioned>(m => m.UserId == id);
+        }
+
+        var provisioned = fixture.Harness.PublishedNow<ScimUserProvisioned>(m => m.ProviderId == IngestionApiFixture.ProviderA && keys.Contains(m.User.UserName));
+        Assert.Equal(keys.Length, provisioned.Count);
+    }
 }

@@ -28,6 +28,8 @@ internal static class Extensions
         builder.Services.AddScoped<ScimUserService>();
         builder.Services.AddScoped<ScimGroupService>();
         builder.Services.AddScoped<ScimBulkProcessor>();
+        builder.Services.AddSingleton<ScimUserCreateBatcher>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ScimUserCreateBatcher>());
         builder.AddProvisioningLog();
     }
 }

@@ -30,6 +30,17 @@ internal sealed class ScimOptions
     [Range(1024, 256 * 1024 * 1024)]
     public int BulkMaxPayloadBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>
+    /// Most user creates written in one transaction (<see cref="Services.ScimUserCreateBatcher"/>): creates that arrive
+    /// while others are being written are committed together. 1 writes each create on its own.
+    /// </summary>
+    [Range(1, 1000)]
+    public int CreateBatchSize { get; set; } = 64;
+
+    /// <summary>Batches of creates written at the same time (each on its own connection).</summary>
+    [Range(1, 16)]
+    public int CreateBatchWriters { get; set; } = 2;
+
     /// <summary>Member ids per <c>ScimGroupMembersAdded</c>/<c>ScimGroupMembersRemoved</c> event.</summary>
     [Range(1, 100_000)]
     public int MemberEventBatchSize { get; set; } = 1000;

@@ -10,7 +10,7 @@ namespace Bifrost.Ingestion.Services;
 /// SCIM Users for one provider: every query and write is scoped by the provider id, each write is one transaction
 /// that also queues its event in the outbox, and a write that changes nothing bumps nothing and publishes nothing.
 /// </summary>
-internal sealed class ScimUserService(IngestionDbContext db, ScimUserQueries queries, TimeProvider time, ILogger<ScimUserService> logger)
+internal sealed class ScimUserService(IngestionDbContext db, ScimUserQueries queries, ScimUserCreateBatcher creates, TimeProvider time, ILogger<ScimUserService> logger)
 {
     private static readonly ScimSchema Schema = ScimSchemas.User;
 
@@ -60,8 +60,7 @@ internal sealed class ScimUserService(IngestionDbContext db, ScimUserQueries que
         var user = new ScimUser { Id = Guid.CreateVersion7(), ProviderId = provider, Version = 1, CreatedAt = now, LastModifiedAt = now };
         user.ApplyResource(resource);
 
-        db.Users.Add(user);
-        db.AddOutboxMessage(new ScimUserProvisioned
+        var message = OutboxMessage.Create(new ScimUserProvisioned
         {
             ProviderId = provider,
             UserId = user.Id,
@@ -70,11 +69,7 @@ internal sealed class ScimUserService(IngestionDbContext db, ScimUserQueries que
             User = user.ToSnapshot(),
         }, time);
 
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException ex) when (ScimWrites.IsUniqueViolation(ex))
+        if (!await creates.CreateAsync(user, message, cancellationToken))
         {
             throw new ScimException(HttpStatusCode.Conflict, "A user with this userName already exists.", ScimErrorType.Uniqueness);
         }
