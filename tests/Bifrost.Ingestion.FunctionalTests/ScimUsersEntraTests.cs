@@ -477,4 +477,85 @@ public sealed class ScimUsersEntraTests(IngestionApiFixture fixture) : IClassFix
         var provisioned = fixture.Harness.PublishedNow<ScimUserProvisioned>(m => m.ProviderId == IngestionApiFixture.ProviderA && keys.Contains(m.User.UserName));
         Assert.Equal(keys.Length, provisioned.Count);
     }
+
+    [Fact]
+    public async Task Concurrent_updates_are_committed_together_and_each_gets_its_own_outcome()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var client = fixture.CreateScimClient(IngestionApiFixture.ProviderA);
+        var names = Enumerable.Range(0, 30).Select(_ => UniqueName("upd")).ToList();
+        var ids = new List<string>();
+        foreach (var name in names)
+        {
+            ids.Add(await client.CreateUserAsync(name, ""","active":true,"title":"Engineer" """));
+        }
+
+        var other = await fixture.CreateScimClient(IngestionApiFixture.ProviderB).CreateUserAsync(UniqueName("other"));
+        static string Replace(string path, string value) =>
+            $$"""{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"{{path}}","value":{{value}}}]}""";
+
+        // 30 PATCHes (one per user; the first user's twice more: a second PATCH and a PUT), a PATCH to a taken userName,
+        // one with a stale If-Match, one to another provider's user, one whose filter matches no value of the user, one that
+        // changes nothing, and one that deactivates: all at once.
+        var writes = new List<Func<Task<ScimResponse>>>();
+        for (var i = 0; i < ids.Count; i++)
+        {
+            var id = ids[i];
+            writes.Add(() => fixture.CreateScimClient(IngestionApiFixture.ProviderA).PatchScimAsync($"/scim/v2/Users/{id}", Replace("title", $"\"Title {id}\"")));
+        }
+
+        writes.Add(() => fixture.CreateScimClient(IngestionApiFixture.ProviderA).PatchScimAsync($"/scim/v2/Users/{ids[0]}", Replace("displayName", "\"Sales\"")));
+        writes.Add(() => fixture.CreateScimClient(IngestionApiFixture.ProviderA).PatchScimAsync($"/scim/v2/Users/{ids[1]}", Replace("userName", $"\"{names[2].ToUpperInvariant()}\"")));
+        writes.Add(() => fixture.CreateScimClient(IngestionApiFixture.ProviderA).PatchScimAsync($"/scim/v2/Users/{ids[3]}", Replace("nickName", "\"x\""),
+            r => r.Headers.TryAddWithoutValidation("If-Match", "W/\"99\"")));
+        writes.Add(() => fixture.CreateScimClient(IngestionApiFixture.ProviderA).PatchScimAsync($"/scim/v2/Users/{other}", Replace("title", "\"x\"")));
+        writes.Add(() => fixture.CreateScimClient(IngestionApiFixture.ProviderA).PatchScimAsync($"/scim/v2/Users/{ids[4]}", Replace(""""emails[type ne \"work\"].value"""", "\"x\"")));
+        writes.Add(() => fixture.CreateScimClient(IngestionApiFixture.ProviderA).PatchScimAsync($"/scim/v2/Users/{ids[5]}", Replace("active", "true")));
+        writes.Add(() => fixture.CreateScimClient(IngestionApiFixture.ProviderA).PatchScimAsync($"/scim/v2/Users/{ids[6]}", Replace("active", "\"False\"")));
+        var responses = await Task.WhenAll(writes.Select(w => w()));
+
+        Assert.All(responses.Take(ids.Count), (r, i) =>
+        {
+            Assert.Equal(HttpStatusCode.OK, r.Status);
+            Assert.Equal($"Title {ids[i]}", r.Body!["title"]!.GetValue<string>());
+        });
+        var (second, taken, stale, foreign, badPath, unchanged, deactivated) =
+            (responses[^7], responses[^6], responses[^5], responses[^4], responses[^3], responses[^2], responses[^1]);
+        Assert.Equal(HttpStatusCode.OK, second.Status);
+        Assert.Equal("Sales", second.Body!["displayName"]!.GetValue<string>());
+        taken.AssertError(HttpStatusCode.Conflict, "uniqueness");
+        stale.AssertError(HttpStatusCode.PreconditionFailed);
+        foreign.AssertError(HttpStatusCode.NotFound);
+        badPath.AssertError(HttpStatusCode.BadRequest, "noTarget");
+        Assert.Equal(HttpStatusCode.OK, unchanged.Status);
+        Assert.Equal(HttpStatusCode.OK, deactivated.Status);
+        Assert.False(deactivated.Body!["active"]!.GetValue<bool>());
+
+        // The stored rows: every change made one new version (the first user and the deactivated one two), the failed writes none.
+        var users = await fixture.WithDbAsync(db => db.Users.AsNoTracking()
+            .Where(u => u.ProviderId == IngestionApiFixture.ProviderA && names.Contains(u.UserName)).ToDictionaryAsync(u => u.Id.ToString(), cancellationToken));
+        Assert.Equal(names.Count, users.Count);
+        Assert.Equal(3, users[ids[0]].Version);
+        Assert.Equal("Sales", users[ids[0]].DisplayName);
+        Assert.Equal($"Title {ids[0]}", users[ids[0]].Resource["title"]!.GetValue<string>());
+        Assert.All(ids.Skip(1), id => Assert.Equal(id == ids[6] ? 3 : 2, users[id].Version));
+        Assert.Equal(names[1], users[ids[1]].UserName);
+        Assert.Null(users[ids[3]].Resource["nickName"]);
+        Assert.False(users[ids[6]].Active);
+
+        // The rows share transactions: the writes were committed in batches.
+        var keys = names.Select(n => n.ToLowerInvariant()).ToArray();
+        var transactions = await fixture.WithDbAsync(db => db.Database
+            .SqlQuery<string>($"SELECT xmin::text AS \"Value\" FROM ingestion.scim_users WHERE provider_id = {IngestionApiFixture.ProviderA} AND user_name_key = ANY({keys})")
+            .ToListAsync(cancellationToken));
+        Assert.True(transactions.Distinct().Count() < keys.Length / 2, $"{transactions.Distinct().Count()} transactions for {keys.Length} updates");
+
+        // One event per new version: the first user's two updates, the deactivation.
+        var first = Guid.Parse(ids[0]);
+        await fixture.Harness.PublishedAsync<ScimUserUpdated>(m => m.UserId == first && m.Version == 3);
+        Assert.Equal([2L, 3L], fixture.Harness.PublishedNow<ScimUserUpdated>(m => m.UserId == first).Select(m => m.Version).Order());
+        var sixth = Guid.Parse(ids[6]);
+        var deactivation = await fixture.Harness.PublishedAsync<ScimUserDeactivated>(m => m.UserId == sixth);
+        Assert.Contains(deactivation.Version, new long[] { 2, 3 });
+    }
 }

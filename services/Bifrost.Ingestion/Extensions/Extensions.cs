@@ -30,6 +30,8 @@ internal static class Extensions
         builder.Services.AddScoped<ScimBulkProcessor>();
         builder.Services.AddSingleton<ScimUserCreateBatcher>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ScimUserCreateBatcher>());
+        builder.Services.AddSingleton<ScimUserUpdateBatcher>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ScimUserUpdateBatcher>());
         builder.AddProvisioningLog();
     }
 }

@@ -31,15 +31,16 @@ internal sealed class ScimOptions
     public int BulkMaxPayloadBytes { get; set; } = 1024 * 1024;
 
     /// <summary>
-    /// Most user creates written in one transaction (<see cref="Services.ScimUserCreateBatcher"/>): creates that arrive
-    /// while others are being written are committed together. 1 writes each create on its own.
+    /// Most user writes (creates; PUTs and PATCHes) committed in one transaction: writes that arrive while others are
+    /// being written are committed together (<see cref="Services.ScimWriteBatcher{TWrite, TResult}"/>). 1 writes each
+    /// on its own.
     /// </summary>
     [Range(1, 1000)]
-    public int CreateBatchSize { get; set; } = 64;
+    public int WriteBatchSize { get; set; } = 64;
 
-    /// <summary>Batches of creates written at the same time (each on its own connection).</summary>
+    /// <summary>Batches written at the same time, per kind of write (each on its own connection).</summary>
     [Range(1, 16)]
-    public int CreateBatchWriters { get; set; } = 2;
+    public int WriteBatchWriters { get; set; } = 2;
 
     /// <summary>Member ids per <c>ScimGroupMembersAdded</c>/<c>ScimGroupMembersRemoved</c> event.</summary>
     [Range(1, 100_000)]

@@ -10,7 +10,13 @@ namespace Bifrost.Ingestion.Services;
 /// SCIM Users for one provider: every query and write is scoped by the provider id, each write is one transaction
 /// that also queues its event in the outbox, and a write that changes nothing bumps nothing and publishes nothing.
 /// </summary>
-internal sealed class ScimUserService(IngestionDbContext db, ScimUserQueries queries, ScimUserCreateBatcher creates, TimeProvider time, ILogger<ScimUserService> logger)
+internal sealed class ScimUserService(
+    IngestionDbContext db,
+    ScimUserQueries queries,
+    ScimUserCreateBatcher creates,
+    ScimUserUpdateBatcher updates,
+    TimeProvider time,
+    ILogger<ScimUserService> logger)
 {
     private static readonly ScimSchema Schema = ScimSchemas.User;
 
@@ -82,35 +88,23 @@ internal sealed class ScimUserService(IngestionDbContext db, ScimUserQueries que
     /// <summary>PUT /Users/{id}: the body replaces every client-writable attribute.</summary>
     public async Task<ScimResult> ReplaceAsync(Guid provider, string id, JsonObject body, ScimCall call, CancellationToken cancellationToken)
     {
+        var userId = ScimWrites.ParseId(id) ?? throw ScimWrites.NotFound(ScimUserMapping.ResourceType, id);
         var resource = ScimUserMapping.PrepareForStorage(ScimResource.Normalize(body, Schema));
-        var user = await db.InTransactionAsync(async token =>
-        {
-            var user = await LockAsync(provider, id, call, token);
-            await SaveChangeAsync(user, resource, token);
-            return user;
-        }, cancellationToken);
-        return await ResultAsync(provider, user, call, cancellationToken);
+        var updated = await updates.UpdateAsync(provider, userId, call, _ => resource, cancellationToken);
+        return await ResultAsync(provider, updated.Row, call, cancellationToken);
     }
 
     /// <summary>PATCH /Users/{id}: answers 200 with the resource. No operations, or operations that change nothing, are a no-op.</summary>
     public async Task<ScimResult> PatchAsync(Guid provider, string id, JsonObject body, ScimCall call, CancellationToken cancellationToken)
     {
         var operations = ScimPatch.Parse(body);
-        var user = await db.InTransactionAsync(async token =>
-        {
-            var user = await LockAsync(provider, id, call, token);
-            if (operations.Count > 0)
-            {
-                var result = ScimPatch.Apply(user.Resource, operations, Schema);
-                if (result.ResourceChanged)
-                {
-                    await SaveChangeAsync(user, ScimUserMapping.PrepareForStorage(result.Resource), token);
-                }
-            }
-
-            return user;
-        }, cancellationToken);
-        return await ResultAsync(provider, user, call, cancellationToken);
+        var userId = ScimWrites.ParseId(id) ?? throw ScimWrites.NotFound(ScimUserMapping.ResourceType, id);
+        var updated = await updates.UpdateAsync(provider, userId, call, user =>
+            operations.Count > 0 && ScimPatch.Apply(user.Resource, operations, Schema) is { ResourceChanged: true } result
+                ? ScimUserMapping.PrepareForStorage(result.Resource)
+                : null,
+            cancellationToken);
+        return await ResultAsync(provider, updated.Row, call, cancellationToken);
     }
 
     /// <summary>
@@ -168,47 +162,8 @@ internal sealed class ScimUserService(IngestionDbContext db, ScimUserQueries que
         return user;
     }
 
-    /// <summary>Stores a new resource for a locked user unless it equals the current one; queues the matching event.</summary>
-    private async Task SaveChangeAsync(ScimUser user, JsonObject resource, CancellationToken cancellationToken)
-    {
-        if (JsonNode.DeepEquals(user.Resource, resource))
-        {
-            return;
-        }
-
-        var wasActive = user.Active;
-        var now = time.Now();
-        user.ApplyResource(resource);
-        user.Version++;
-        user.LastModifiedAt = now;
-        var snapshot = user.ToSnapshot();
-        if (wasActive && !user.Active)
-        {
-            db.AddOutboxMessage(new ScimUserDeactivated { ProviderId = user.ProviderId, UserId = user.Id, Version = user.Version, OccurredAt = now, User = snapshot }, time);
-        }
-        else if (!wasActive && user.Active)
-        {
-            db.AddOutboxMessage(new ScimUserReactivated { ProviderId = user.ProviderId, UserId = user.Id, Version = user.Version, OccurredAt = now, User = snapshot }, time);
-        }
-        else
-        {
-            db.AddOutboxMessage(new ScimUserUpdated { ProviderId = user.ProviderId, UserId = user.Id, Version = user.Version, OccurredAt = now, User = snapshot }, time);
-        }
-
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException ex) when (ScimWrites.IsUniqueViolation(ex))
-        {
-            throw new ScimException(HttpStatusCode.Conflict, "A user with this userName already exists.", ScimErrorType.Uniqueness);
-        }
-
-        IngestionLog.UserUpdated(logger, user.Id, user.ProviderId, user.Version);
-    }
-
-    private async Task<ScimResult> ResultAsync(Guid provider, ScimUser user, ScimCall call, CancellationToken cancellationToken) =>
-        new(StatusCodes.Status200OK, await RenderAsync(provider, ToRow(user), clone: true, call, cancellationToken), ETag: user.ETag());
+    private async Task<ScimResult> ResultAsync(Guid provider, ScimRow row, ScimCall call, CancellationToken cancellationToken) =>
+        new(StatusCodes.Status200OK, await RenderAsync(provider, row, clone: true, call, cancellationToken), ETag: ScimETag.Format(row.Version));
 
     private static ScimRow ToRow(ScimUser user) => new(user.Id, user.Resource, user.Version, user.CreatedAt, user.LastModifiedAt);
 
