@@ -53,6 +53,12 @@ internal static class ScimUserMapping
 
     public static string ETag(this ScimUser user) => ScimETag.Format(user.Version);
 
+    public static ScimRow ToRow(this ScimUser user) => new(user.Id, user.Resource, user.Version, user.CreatedAt, user.LastModifiedAt);
+
+    /// <summary>409 <c>uniqueness</c>: the provider has another user with this userName (compared case-insensitively).</summary>
+    public static ScimException UserNameTaken() =>
+        new(System.Net.HttpStatusCode.Conflict, "A user with this userName already exists.", ScimErrorType.Uniqueness);
+
     public static JsonObject ToScim(this ScimUser user, string location) =>
         ScimResourceJson.Build(user.Resource, clone: true, ScimConstants.UserSchema, user.Id, ResourceType, user.CreatedAt, user.LastModifiedAt, user.Version, location);
 

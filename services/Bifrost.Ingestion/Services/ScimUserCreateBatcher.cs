@@ -136,7 +136,7 @@ internal sealed partial class ScimUserCreateBatcher(
     }
 
     [LoggerMessage(EventId = 2040, EventName = "ScimUserCreateBatchConflict", Level = LogLevel.Debug,
-        Message = "A batch of {Count} user creates met a taken userName; writing them one by one")]
+        Message = "A batch of {Count} user creates met a taken userName; answering the taken ones and writing the others again")]
     private static partial void LogBatchConflict(ILogger logger, int count);
 
     internal sealed record Create(ScimUser User, OutboxMessage Message);

@@ -7,8 +7,9 @@ using Microsoft.EntityFrameworkCore;
 namespace Bifrost.Ingestion.Services;
 
 /// <summary>
-/// SCIM Users for one provider: every query and write is scoped by the provider id, each write is one transaction
-/// that also queues its event in the outbox, and a write that changes nothing bumps nothing and publishes nothing.
+/// SCIM Users for one provider: every query and write is scoped by the provider id, each write commits together with
+/// its event in the outbox (creates, PUTs and PATCHes through the group-commit batchers, deletes in a transaction of
+/// their own), and a write that changes nothing bumps nothing and publishes nothing.
 /// </summary>
 internal sealed class ScimUserService(
     IngestionDbContext db,
@@ -77,11 +78,11 @@ internal sealed class ScimUserService(
 
         if (!await creates.CreateAsync(user, message, cancellationToken))
         {
-            throw new ScimException(HttpStatusCode.Conflict, "A user with this userName already exists.", ScimErrorType.Uniqueness);
+            throw ScimUserMapping.UserNameTaken();
         }
 
         IngestionLog.UserCreated(logger, user.Id, provider);
-        var created = Select(queries.ToScim(ToRow(user), clone: true, call.BaseUrl), call.Selection);
+        var created = Select(queries.ToScim(user.ToRow(), clone: true, call.BaseUrl), call.Selection);
         return new ScimResult(StatusCodes.Status201Created, created, call.Location(ScimUserMapping.Endpoint, user.Id), user.ETag());
     }
 
@@ -165,7 +166,6 @@ internal sealed class ScimUserService(
     private async Task<ScimResult> ResultAsync(Guid provider, ScimRow row, ScimCall call, CancellationToken cancellationToken) =>
         new(StatusCodes.Status200OK, await RenderAsync(provider, row, clone: true, call, cancellationToken), ETag: ScimETag.Format(row.Version));
 
-    private static ScimRow ToRow(ScimUser user) => new(user.Id, user.Resource, user.Version, user.CreatedAt, user.LastModifiedAt);
 
     private JsonObject Render(ScimUserRead read, ScimAttributeSelection selection, string baseUrl)
     {

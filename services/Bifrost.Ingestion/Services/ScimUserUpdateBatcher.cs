@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.Json.Nodes;
 using Bifrost.Contracts.Scim;
 using Bifrost.Messaging;
@@ -71,7 +70,7 @@ internal sealed partial class ScimUserUpdateBatcher(
             }
             catch (DbUpdateException ex) when (ScimWrites.IsUniqueViolation(ex))
             {
-                pending.Completion.TrySetException(new ScimException(HttpStatusCode.Conflict, "A user with this userName already exists.", ScimErrorType.Uniqueness));
+                pending.Completion.TrySetException(ScimUserMapping.UserNameTaken());
             }
             catch (Exception ex)
             {
@@ -110,7 +109,7 @@ internal sealed partial class ScimUserUpdateBatcher(
                     {
                         renames.Add(batch[i]);
                     }
-                    outcomes[i] = (new Updated(new ScimRow(user.Id, user.Resource, user.Version, user.CreatedAt, user.LastModifiedAt), changed), null);
+                    outcomes[i] = (new Updated(user.ToRow(), changed), null);
                 }
                 catch (Exception ex)
                 {

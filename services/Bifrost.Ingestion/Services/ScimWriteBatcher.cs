@@ -88,10 +88,12 @@ internal abstract class ScimWriteBatcher<TWrite, TResult> : BackgroundService wh
                 }
             }
 
-            var open = new InvalidOperationException("The write batch ended without an outcome for this write.");
             foreach (var pending in batch)
             {
-                pending.Completion.TrySetException(open);
+                if (!pending.Completion.Task.IsCompleted)
+                {
+                    pending.Completion.TrySetException(new InvalidOperationException("The write batch ended without an outcome for this write."));
+                }
             }
         }
     }
