@@ -71,6 +71,7 @@ async Task SettleAsync()
 Console.WriteLine($"Run {run}: phases {string.Join(",", options.Phases)}, {options.Users} users, {options.Concurrency} concurrent");
 if (options.Phases.Contains("create"))
 {
+    await SettleAsync();
     Console.WriteLine($"Creating {options.Users} users ({options.Concurrency} concurrent)…");
     results.Add(await LoadRunner.RunAsync("create user (POST /Users)", options.Concurrency, options.Users, TimeSpan.FromHours(1), async (i, ct) =>
     {
