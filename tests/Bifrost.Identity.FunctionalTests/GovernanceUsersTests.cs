@@ -228,6 +228,63 @@ public sealed class GovernanceUsersTests(IdentityApiFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task A_newer_report_writes_only_the_affiliations_that_changed()
+    {
+        var provider = await CreateProviderAsync(new { });
+        var id = await ProvisionAsync(provider);
+        var (kept, renamed, resourced, dropped, added, unit) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        var now = DateTimeOffset.UtcNow;
+        await fixture.DeliverAsync(Reported(new UserAffiliationsChanged
+        {
+            ProviderId = provider, UserId = id, Version = 1, OccurredAt = now,
+            Teams =
+            [
+                new Affiliation(kept, "Kept", [AffiliationSources.ScimGroup]),
+                new Affiliation(renamed, "Old name", [AffiliationSources.ScimGroup]),
+                new Affiliation(resourced, "Re-sourced", [AffiliationSources.ScimGroup]),
+                new Affiliation(dropped, "Dropped", [AffiliationSources.Manual]),
+            ],
+            BusinessUnits = [new Affiliation(unit, "Unit", [AffiliationSources.AttributeMapping])],
+        }));
+        var before = await RowVersionsAsync();
+
+        await fixture.DeliverAsync(Reported(new UserAffiliationsChanged
+        {
+            ProviderId = provider, UserId = id, Version = 2, OccurredAt = now,
+            Teams =
+            [
+                new Affiliation(added, "Added", [AffiliationSources.ScimGroup]),
+                new Affiliation(resourced, "Re-sourced", [AffiliationSources.Manual, AffiliationSources.ScimGroup]),
+                new Affiliation(renamed, "New name", [AffiliationSources.ScimGroup]),
+                new Affiliation(kept, "Kept", [AffiliationSources.ScimGroup]),
+            ],
+            BusinessUnits = [new Affiliation(unit, "Unit", [AffiliationSources.AttributeMapping])],
+        }));
+
+        // The lists are the report's...
+        var user = await GetUserAsync(id);
+        Assert.Equal(
+            ["Added:scimGroup", "Kept:scimGroup", "New name:scimGroup", "Re-sourced:manual,scimGroup"],
+            user["teams"]!.AsArray().Select(t => $"{t!["name"]}:{string.Join(",", t["sources"]!.AsArray().Select(s => s!.GetValue<string>()))}").Order(StringComparer.Ordinal));
+        Assert.Equal(unit, Assert.Single(user["businessUnits"]!.AsArray())!["id"]!.GetValue<Guid>());
+
+        // ...and only what changed was written: the unchanged rows are the same row versions (PostgreSQL's xmin).
+        var after = await RowVersionsAsync();
+        Assert.Equal(before[kept], after[kept]);
+        Assert.Equal(before[unit], after[unit]);
+        Assert.NotEqual(before[renamed], after[renamed]);
+        Assert.NotEqual(before[resourced], after[resourced]);
+        Assert.False(after.ContainsKey(dropped));
+        Assert.NotEqual(before[kept], after[added]);
+
+        Task<Dictionary<Guid, string>> RowVersionsAsync() => fixture.WithDbAsync(async db =>
+            (await db.Database.SqlQuery<RowVersion>($"SELECT target_id AS \"TargetId\", xmin::text AS \"Xmin\" FROM identity.user_affiliations WHERE user_id = {id}")
+                .ToListAsync(Ct)).ToDictionary(r => r.TargetId, r => r.Xmin));
+    }
+
+    private sealed record RowVersion(Guid TargetId, string Xmin);
+
+    [Fact]
     public async Task Affiliation_reports_in_bulk_shuffled_and_redelivered_leave_each_user_with_the_newest_lists()
     {
         var provider = await CreateProviderAsync(new { });
