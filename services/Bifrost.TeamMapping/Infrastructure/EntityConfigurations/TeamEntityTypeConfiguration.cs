@@ -42,7 +42,8 @@ internal sealed class TeamMembershipEntityTypeConfiguration : IEntityTypeConfigu
         builder.Property(m => m.GrantedAt).HasColumnName("granted_at");
         builder.Property(m => m.UpdatedAt).HasColumnName("updated_at");
 
-        builder.HasIndex(m => m.UserId);
+        // A user's memberships, by source: a refresh reads a user's rule-made rows among all of its SCIM group rows.
+        builder.HasIndex(m => new { m.UserId, m.Source });
         builder.HasOne<Team>().WithMany().HasForeignKey(m => m.TeamId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -395,7 +395,7 @@ namespace Bifrost.TeamMapping.Infrastructure.Migrations
 
                     b.HasKey("TeamId", "UserId", "Source");
 
-                    b.HasIndex("UserId");
+                    b.HasIndex("UserId", "Source");
 
                     b.ToTable("team_memberships", "team_mapping");
                 });
