@@ -68,7 +68,10 @@ async Task SettleAsync()
     }
 }
 
+await SettleAsync();
+var referenceBefore = Calibration.Measure();
 Console.WriteLine($"Run {run}: phases {string.Join(",", options.Phases)}, {options.Users} users, {options.Concurrency} concurrent");
+Console.WriteLine($"  (machine reference: {referenceBefore.TotalMilliseconds:0} ms for the fixed single-core workload; lower is faster)");
 if (options.Phases.Contains("create"))
 {
     await SettleAsync();
@@ -178,7 +181,10 @@ if (options.Phases.Contains("members"))
 }
 
 Console.WriteLine();
-Console.WriteLine($"{Environment.ProcessorCount} cores, {options.Concurrency} concurrent clients, {options.Users} users of run {run}");
+await SettleAsync();
+var referenceAfter = Calibration.Measure();
+Console.WriteLine($"{Environment.ProcessorCount} cores, {options.Concurrency} concurrent clients, {options.Users} users of run {run}; " +
+    $"machine reference {referenceBefore.TotalMilliseconds:0} ms before, {referenceAfter.TotalMilliseconds:0} ms after (lower is faster)");
 Console.WriteLine(OperationStats.Header);
 foreach (var result in results)
 {
@@ -199,6 +205,8 @@ internal sealed record Options(
              [--users 100000] [--concurrency 32] [--seconds 20] [--groups 20] [--members-per-patch 100]
              [--phases create,lookup,patch,members] [--run <id>] [--no-settle]
           Each phase waits for the machine to be quiet first (the previous phase's events consumed), unless --no-settle.
+          A fixed single-core workload is timed before and after (the machine reference): these are shared machines whose
+          speed drifts, so compare runs only when their reference times are close.
           The users are named after the run id: --run <id of an earlier run> --phases lookup,patch measures again on them.
         Propagation latency (SCIM write accepted -> visible in the governance API), under a steady background load:
           ... --mode propagation --admin-key <key> --users 10000 --rate 100 --samples 500 [--probes 4] [--samples-csv file]
