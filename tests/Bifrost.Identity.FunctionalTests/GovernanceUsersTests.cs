@@ -339,6 +339,128 @@ public sealed class GovernanceUsersTests(IdentityApiFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task A_complete_report_sets_a_floor_older_changes_cannot_cross_and_never_undoes_a_newer_change()
+    {
+        var provider = await CreateProviderAsync(new { });
+        var id = await ProvisionAsync(provider);
+        var (a, b, c, d) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        var now = DateTimeOffset.UtcNow;
+        Affiliation Team(Guid team, string name) => new(team, name, [AffiliationSources.ScimGroup]);
+        UserAffiliationsChanged Changes(long version) => new() { ProviderId = provider, UserId = id, Version = version, OccurredAt = now, ChangesOnly = true };
+        UserAffiliationsChanged Complete(long version, params Affiliation[] teams) => new() { ProviderId = provider, UserId = id, Version = version, OccurredAt = now, Teams = teams };
+
+        await fixture.DeliverAsync(Reported(Changes(6) with { Teams = [Team(c, "C")] }));
+        await fixture.DeliverAsync(Reported(Complete(5, Team(a, "A"), Team(b, "B"), Team(c, "C at 5"))));
+        Assert.Equal(["A", "B", "C"], await TeamNamesAsync()); // C keeps the name of the newer change
+
+        // At or below the floor (5) a change is ignored; above it, a left team is hidden and stays left.
+        await fixture.DeliverAsync(Reported(Changes(3) with { Teams = [Team(d, "D")], LeftTeams = [a] }));
+        await fixture.DeliverAsync(Reported(Changes(7) with { LeftTeams = [b] }));
+        await fixture.DeliverAsync(Reported(Changes(4) with { Teams = [Team(b, "B again")] }));
+        Assert.Equal(["A", "C"], await TeamNamesAsync());
+        var byTeam = await Client.GetFromJsonAsync<JsonObject>($"/api/users?team={b}", Ct);
+        Assert.Equal(0, byTeam!["total"]!.GetValue<int>());
+
+        // A newer complete report replaces everything older, the left rows included.
+        await fixture.DeliverAsync(Reported(Complete(8, Team(c, "C"))));
+        Assert.Equal(["C"], await TeamNamesAsync());
+        Assert.Equal(1, await fixture.WithDbAsync(db => db.UserAffiliations.CountAsync(x => x.UserId == id, Ct)));
+
+        async Task<List<string>> TeamNamesAsync() =>
+            [.. (await GetUserAsync(id))["teams"]!.AsArray().Select(t => t!["name"]!.GetValue<string>())];
+    }
+
+    [Fact]
+    public async Task Changes_only_reports_shuffled_and_redelivered_leave_each_user_as_applied_in_order()
+    {
+        var provider = await CreateProviderAsync(new { });
+        var users = new List<Guid>();
+        for (var i = 0; i < 10; i++)
+        {
+            users.Add(await ProvisionAsync(provider));
+        }
+
+        // Each user walks through eight versions; each version joins, re-sources, renames or leaves one or two of four
+        // teams and two business units. The expected lists are the walk applied in order.
+        var random = new Random(1201);
+        var teams = Enumerable.Range(0, 4).Select(_ => Guid.NewGuid()).ToArray();
+        var units = Enumerable.Range(0, 2).Select(_ => Guid.NewGuid()).ToArray();
+        string[][] sourceSets = [[AffiliationSources.ScimGroup], [AffiliationSources.Manual], [AffiliationSources.Manual, AffiliationSources.ScimGroup]];
+        var now = DateTimeOffset.UtcNow;
+        var reports = new List<UserAffiliationsChanged>();
+        var expected = new Dictionary<Guid, (Dictionary<Guid, Affiliation> Teams, Dictionary<Guid, Affiliation> Units)>();
+        foreach (var user in users)
+        {
+            var (held, heldUnits) = expected[user] = ([], []);
+            for (var version = 1; version <= 8; version++)
+            {
+                var report = new UserAffiliationsChanged { ProviderId = provider, UserId = user, Version = version, OccurredAt = now, ChangesOnly = true };
+                for (var change = random.Next(1, 3); change > 0; change--)
+                {
+                    var unit = random.Next(3) == 0;
+                    var target = unit ? units[random.Next(units.Length)] : teams[random.Next(teams.Length)];
+                    var into = unit ? heldUnits : held;
+                    if (report.Teams.Concat(report.BusinessUnits).Any(x => x.Id == target) || report.LeftTeams.Concat(report.LeftBusinessUnits).Contains(target))
+                    {
+                        continue;
+                    }
+
+                    if (random.Next(3) == 0)
+                    {
+                        into.Remove(target);
+                        report = unit ? report with { LeftBusinessUnits = [.. report.LeftBusinessUnits, target] } : report with { LeftTeams = [.. report.LeftTeams, target] };
+                    }
+                    else
+                    {
+                        var entry = into[target] = new Affiliation(target, $"{(unit ? "Unit" : "Team")} {Array.IndexOf(unit ? units : teams, target)} v{version}", sourceSets[random.Next(sourceSets.Length)]);
+                        report = unit ? report with { BusinessUnits = [.. report.BusinessUnits, entry] } : report with { Teams = [.. report.Teams, entry] };
+                    }
+                }
+
+                reports.Add(report);
+            }
+        }
+
+        var shuffled = reports.OrderBy(_ => random.Next()).ToList();
+        var deliveries = new List<(Guid Id, UserAffiliationsReported Message)>();
+        for (var at = 0; at < shuffled.Count;)
+        {
+            var size = Math.Min(1 + (at % 4), shuffled.Count - at);
+            deliveries.Add((Guid.NewGuid(), new UserAffiliationsReported { Reports = shuffled.GetRange(at, size) }));
+            at += size;
+        }
+
+        var all = deliveries.Concat(deliveries.Where((_, i) => i % 3 == 0)).OrderBy(_ => random.Next()).ToList();
+        await Task.WhenAll(all.Select(x => fixture.Harness.Bus.Publish(x.Message, (PublishContext<UserAffiliationsReported> c) => c.MessageId = x.Id, Ct)));
+        var messageIds = deliveries.Select(x => x.Id).ToArray();
+        await Eventually.WaitAsync(
+            () => fixture.WithDbAsync(db => db.Set<Bifrost.Messaging.InboxMessage>().CountAsync(m => messageIds.Contains(m.MessageId), Ct)),
+            count => count == deliveries.Count,
+            TimeSpan.FromSeconds(30),
+            "every message is applied");
+
+        foreach (var user in users)
+        {
+            var detail = await GetUserAsync(user);
+            Assert.Equal(Describe(expected[user].Teams.Values), Describe(detail["teams"]!.AsArray()));
+            Assert.Equal(Describe(expected[user].Units.Values), Describe(detail["businessUnits"]!.AsArray()));
+        }
+
+        // The ?team= filter agrees: exactly the users that hold the team now.
+        var byTeam = await Client.GetFromJsonAsync<JsonObject>($"/api/users?team={teams[0]}&providerId={provider}&limit=100", Ct);
+        Assert.Equal(
+            users.Where(u => expected[u].Teams.ContainsKey(teams[0])).Order(),
+            byTeam!["items"]!.AsArray().Select(i => i!["id"]!.GetValue<Guid>()).Order());
+
+        static List<string> Describe(IEnumerable<object?> entries) => [.. entries.Select(e => e switch
+        {
+            Affiliation a => $"{a.Id} {a.Name} {string.Join(",", a.Sources.Order(StringComparer.Ordinal))}",
+            JsonNode n => $"{n["id"]} {n["name"]} {string.Join(",", n["sources"]!.AsArray().Select(s => s!.GetValue<string>()))}",
+            _ => throw new InvalidOperationException(),
+        }).Order(StringComparer.Ordinal)];
+    }
+
+    [Fact]
     public async Task List_filters_by_role_and_state_and_pages_with_a_cursor_in_stable_order()
     {
         var provider = await CreateProviderAsync(new { roleRules = new[] { new { attribute = "title", value = "Lead", role = "admin" } } });

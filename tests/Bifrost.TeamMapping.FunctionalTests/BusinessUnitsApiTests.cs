@@ -55,7 +55,7 @@ public sealed class BusinessUnitsApiTests(TeamMappingFixture fixture) : IClassFi
         Assert.Equal(["manual"], members[manual].Sources);
         Assert.Equal(["manual", "attributeMapping"], members[ruled].Sources);
         Assert.Equal(2, (await Api.GetAsync($"/api/business-units/{support}"))["memberCount"]!.GetValue<int>());
-        var published = await fixture.Harness.ReportedAsync(m => m.UserId == manual && m.BusinessUnits.Any(b => b.Id == support));
+        var published = await fixture.Harness.AffiliationsAsync(manual, a => a.BusinessUnits.Any(b => b.Id == support));
         Assert.Equal(["Legal", "Support"], published.BusinessUnits.Select(b => b.Name));
         Assert.Equal([AffiliationSources.Manual], published.BusinessUnits.Single(b => b.Id == support).Sources);
 

@@ -15,8 +15,8 @@ public sealed class RecomputationTests(TeamMappingFixture fixture) : IClassFixtu
 
     /// <summary>Users as the SCIM consumer stores them, seeded in bulk: user i is in department "Dept {i % 10}".</summary>
     private Task SeedUsersAsync(Guid provider) => fixture.WithDbAsync(db => db.Database.ExecuteSqlAsync($"""
-        INSERT INTO team_mapping.users (id, provider_id, state, version, attributes, affiliations_version, affiliations_hash, updated_at)
-        SELECT gen_random_uuid(), {provider}, 'Active', 1, jsonb_build_object({Department}::text, 'Dept ' || (i % 10), 'title', 'Title ' || (i % 3)), 0, '', now()
+        INSERT INTO team_mapping.users (id, provider_id, state, version, attributes, affiliations_version, updated_at)
+        SELECT gen_random_uuid(), {provider}, 'Active', 1, jsonb_build_object({Department}::text, 'Dept ' || (i % 10), 'title', 'Title ' || (i % 3)), 0, now()
         FROM generate_series(1, {Users}) AS i
         """, TestContext.Current.CancellationToken));
 

@@ -51,7 +51,7 @@ public sealed class RulesTests(TeamMappingFixture fixture) : IClassFixture<TeamM
         Assert.Equal(1, (await Api.GetAsync($"/api/business-units/{unit}"))["memberCount"]!.GetValue<int>());
         AssertSoleMember(await Api.MembersAsync("business-units", unit), user, true, "attributeMapping");
 
-        var published = await fixture.Harness.ReportedAsync(m => m.UserId == user);
+        var published = await fixture.Harness.AffiliationsAsync(user, a => a.Version > 0);
         Assert.Equal(provider, published.ProviderId);
         Assert.Equal(["Builders", "Platform"], published.Teams.Select(t => t.Name));
         Assert.All(published.Teams, t => Assert.Equal([AffiliationSources.AttributeMapping], t.Sources));
@@ -62,9 +62,17 @@ public sealed class RulesTests(TeamMappingFixture fixture) : IClassFixture<TeamM
         Assert.Empty(await Api.MembersAsync("teams", team));
         Assert.Empty(await Api.MembersAsync("business-units", unit));
         Assert.Contains(user, (await Api.MembersAsync("teams", await Api.TeamIdAsync(provider, "Research"))).Keys);
-        var second = await fixture.Harness.ReportedAsync(m => m.UserId == user && m.Version == published.Version + 1);
+        var second = await fixture.Harness.AffiliationsAsync(user, a => a.Version == published.Version + 1);
         Assert.Equal(["Builders", "Research"], second.Teams.Select(t => t.Name));
         Assert.Equal(["Research"], second.BusinessUnits.Select(b => b.Name));
+
+        // The second report carries only what changed: Research in, Platform out; Builders, unchanged, is not in it.
+        var change = fixture.Harness.ReportedNow(m => m.UserId == user)[^1];
+        Assert.True(change.ChangesOnly);
+        Assert.Equal(["Research"], change.Teams.Select(t => t.Name));
+        Assert.Equal([team], change.LeftTeams);
+        Assert.Equal(["Research"], change.BusinessUnits.Select(b => b.Name));
+        Assert.Equal([unit], change.LeftBusinessUnits);
 
         // The same update again (a redelivery under a new id, older version) changes nothing and publishes nothing.
         await fixture.DeliverAsync(Updated(provider, user, 2, (Department, "Platform")));
@@ -153,7 +161,7 @@ public sealed class RulesTests(TeamMappingFixture fixture) : IClassFixture<TeamM
         await fixture.DeliverAsync(Updated(provider, user, 4, (Department, "Research"), ("title", "Analyst")));
         Assert.Empty(await Api.MembersAsync("teams", platform));
         AssertSoleMember(await Api.MembersAsync("teams", await Api.TeamIdAsync(provider, "Research")), user, true, "attributeMapping");
-        var moved = await fixture.Harness.ReportedAsync(m => m.UserId == user && m.Teams.Any(t => t.Name == "Research"));
+        var moved = await fixture.Harness.AffiliationsAsync(user, a => a.Teams.Any(t => t.Name == "Research"));
         Assert.Equal(["Research"], moved.BusinessUnits.Select(b => b.Name));
     }
 
@@ -188,7 +196,7 @@ public sealed class RulesTests(TeamMappingFixture fixture) : IClassFixture<TeamM
         await fixture.DeliverAsync(Rules(provider, 3, deleted: true));
         await RecomputedAsync(provider, 3);
         Assert.Empty(await Api.MembersAsync("teams", await Api.TeamIdAsync(provider, "Sales")));
-        var last = await fixture.Harness.ReportedAsync(m => m.UserId == user && m.Teams.Count == 0);
+        var last = await fixture.Harness.AffiliationsAsync(user, a => a.Version > 1 && a.Teams.Count == 0);
         Assert.Empty(last.BusinessUnits);
     }
 
@@ -213,8 +221,11 @@ public sealed class RulesTests(TeamMappingFixture fixture) : IClassFixture<TeamM
         await fixture.DeliverAsync(Deleted(provider, user, 4));
         Assert.Empty(await Api.MembersAsync("teams", group));
         Assert.Empty(await Api.MembersAsync("business-units", unit));
-        var last = await fixture.Harness.ReportedAsync(m => m.UserId == user && m.Teams.Count == 0 && m.BusinessUnits.Count == 0);
+        // The deletion is reported as complete, empty lists.
+        var last = await fixture.Harness.ReportedAsync(m => m.UserId == user && !m.ChangesOnly);
         Assert.Equal(provider, last.ProviderId);
+        Assert.Empty(last.Teams);
+        Assert.Empty(last.BusinessUnits);
 
         // Late events for the deleted user (an older update, a group add) do not bring anything back.
         await fixture.DeliverAsync(Updated(provider, user, 3, (Department, "Ops")));
@@ -242,7 +253,7 @@ public sealed class RulesTests(TeamMappingFixture fixture) : IClassFixture<TeamM
         await fixture.DeliverAsync(GroupRenamed(provider, group, "Bifrost Playground: Beta Team", 3));
         Assert.Empty(await Api.MembersAsync("teams", await Api.TeamIdAsync(provider, "Alpha")));
         Assert.Contains(user, (await Api.MembersAsync("teams", await Api.TeamIdAsync(provider, "Beta"))).Keys);
-        var renamed = await fixture.Harness.ReportedAsync(m => m.UserId == user && m.Teams.Any(t => t.Name == "Bifrost Playground: Beta Team"));
+        var renamed = await fixture.Harness.AffiliationsAsync(user, a => a.Teams.Any(t => t.Name == "Bifrost Playground: Beta Team"));
         Assert.Equal(["Beta", "Bifrost Playground: Beta Team"], renamed.Teams.Select(t => t.Name));
         Assert.Equal([AffiliationSources.ScimGroup], renamed.Teams.Single(t => t.Id == group).Sources);
 

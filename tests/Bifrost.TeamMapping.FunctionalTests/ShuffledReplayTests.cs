@@ -1,6 +1,7 @@
 using Bifrost.Contracts.Providers;
 using Bifrost.Contracts.Scim;
 using Bifrost.TeamMapping.Model;
+using Bifrost.TeamMapping.Services;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using static Bifrost.TeamMapping.FunctionalTests.Events;
@@ -75,6 +76,51 @@ public sealed class ShuffledReplayTests(ReplayFixture fixture) : IClassFixture<R
         Assert.Equal(expected.Users, actual.Users);
         Assert.Equal(expected.TeamMemberships, actual.TeamMemberships);
         Assert.Equal(expected.UnitMemberships, actual.UnitMemberships);
+
+        // Each instance's reports, applied in version order, give every user exactly the teams and business units the
+        // instance holds: no change went unreported, whichever order the events came in.
+        await ReportedMatchesStateAsync(fixture.InOrder, provider);
+        await ReportedMatchesStateAsync(fixture.Shuffled, provider);
+    }
+
+    private static async Task ReportedMatchesStateAsync(TeamMappingFixture service, Guid provider)
+    {
+        var held = await service.WithDbAsync(async db =>
+        {
+            var ct = TestContext.Current.CancellationToken;
+            var teams = await (from m in db.Memberships
+                               join t in db.Teams on m.TeamId equals t.Id
+                               where t.ProviderId == provider && m.Active && t.ArchivedAt == null
+                               select new { m.UserId, t.Id, t.Name, m.Source, Team = true }).ToListAsync(ct);
+            var units = await (from m in db.BusinessUnitMemberships
+                               join b in db.BusinessUnits on m.BusinessUnitId equals b.Id
+                               where b.ProviderId == provider
+                               select new { m.UserId, b.Id, b.Name, m.Source, Team = false }).ToListAsync(ct);
+            var users = await db.Users.AsNoTracking().Where(u => u.ProviderId == provider).Select(u => u.Id).ToListAsync(ct);
+            var all = teams.Concat(units).ToLookup(g => g.UserId);
+            return users.ToDictionary(u => u, u => Describe(all[u].GroupBy(g => (g.Team, g.Id)).Select(g =>
+                (g.Key.Team, g.Key.Id, g.First().Name, g.Select(x => AffiliationRefresher.SourceName(x.Source)).Distinct().Order(StringComparer.Ordinal).ToList()))));
+        });
+
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var reported = service.Harness.AffiliationsNowByUser(provider);
+            var mismatched = held.Where(h => h.Value != (reported.TryGetValue(h.Key, out var r)
+                ? Describe(r.Teams.Select(t => (true, t.Id, t.Name, t.Sources.ToList())).Concat(r.BusinessUnits.Select(b => (false, b.Id, b.Name, b.Sources.ToList()))))
+                : "")).ToList();
+            if (mismatched.Count == 0)
+            {
+                Assert.True(held.Count(h => h.Value.Length > 0) > 100, "most users have affiliations");
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"{mismatched.Count} users' reported affiliations differ from the state, e.g. {mismatched[0].Key}: held {mismatched[0].Value}");
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
+
+        static string Describe(IEnumerable<(bool Team, Guid Id, string Name, List<string> Sources)> entries) =>
+            string.Join("; ", entries.OrderBy(e => e.Team).ThenBy(e => e.Id).Select(e => $"{(e.Team ? "team" : "unit")} {e.Id} {e.Name} [{string.Join(",", e.Sources)}]"));
     }
 
     private sealed record State(List<string> Teams, List<string> Units, List<string> Users, List<string> TeamMemberships, List<string> UnitMemberships);

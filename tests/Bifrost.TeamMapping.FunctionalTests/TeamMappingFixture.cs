@@ -49,6 +49,75 @@ internal static class HarnessExtensions
     /// <summary>Every user affiliation report published so far that matches <paramref name="filter"/>, in publish order.</summary>
     public static List<UserAffiliationsChanged> ReportedNow(this ITestHarness harness, Func<UserAffiliationsChanged, bool> filter) =>
         [.. harness.PublishedNow<UserAffiliationsReported>(_ => true).SelectMany(m => m.Reports).Where(filter)];
+
+    /// <summary>Waits until the user's affiliations, as a consumer of every report so far holds them, match <paramref name="until"/>.</summary>
+    public static async Task<HeldAffiliations> AffiliationsAsync(this ITestHarness harness, Guid userId, Func<HeldAffiliations, bool> until, int seconds = 15)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            var held = harness.AffiliationsNow(userId);
+            if (until(held))
+            {
+                return held;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"the user's reported affiliations never matched; last: {held}");
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The user's affiliations as a consumer holds them after applying every report published so far in version order: a
+    /// complete report replaces the lists, a changes-only one updates the entries it names and drops the ones left.
+    /// Versions never repeat.
+    /// </summary>
+    public static HeldAffiliations AffiliationsNow(this ITestHarness harness, Guid userId) => Fold(harness.ReportedNow(r => r.UserId == userId));
+
+    /// <summary><see cref="AffiliationsNow"/> for every user of the provider that has a report.</summary>
+    public static Dictionary<Guid, HeldAffiliations> AffiliationsNowByUser(this ITestHarness harness, Guid providerId) =>
+        harness.ReportedNow(r => r.ProviderId == providerId).GroupBy(r => r.UserId).ToDictionary(g => g.Key, g => Fold([.. g]));
+
+    private static HeldAffiliations Fold(List<UserAffiliationsChanged> published)
+    {
+        var reports = published.OrderBy(r => r.Version).ToList();
+        Assert.Equal(reports.Count, reports.Select(r => r.Version).Distinct().Count());
+        var teams = new Dictionary<Guid, Affiliation>();
+        var units = new Dictionary<Guid, Affiliation>();
+        foreach (var report in reports)
+        {
+            if (!report.ChangesOnly)
+            {
+                teams.Clear();
+                units.Clear();
+            }
+
+            foreach (var team in report.Teams)
+            {
+                teams[team.Id] = team;
+            }
+
+            foreach (var unit in report.BusinessUnits)
+            {
+                units[unit.Id] = unit;
+            }
+
+            report.LeftTeams.ToList().ForEach(id => teams.Remove(id));
+            report.LeftBusinessUnits.ToList().ForEach(id => units.Remove(id));
+        }
+
+        return new HeldAffiliations(reports.Count == 0 ? 0 : reports[^1].Version, reports.Count == 0 ? Guid.Empty : reports[^1].ProviderId, Sorted(teams), Sorted(units));
+
+        static List<Affiliation> Sorted(Dictionary<Guid, Affiliation> held) =>
+            [.. held.Values.OrderBy(a => a.Name.ToLowerInvariant(), StringComparer.Ordinal).ThenBy(a => a.Id)];
+    }
+}
+
+/// <summary>A user's teams and business units (sorted by name) as of report <paramref name="Version"/>.</summary>
+internal sealed record HeldAffiliations(long Version, Guid ProviderId, List<Affiliation> Teams, List<Affiliation> BusinessUnits)
+{
+    public override string ToString() =>
+        $"v{Version}: teams [{string.Join(", ", Teams.Select(t => t.Name))}], business units [{string.Join(", ", BusinessUnits.Select(b => b.Name))}]";
 }
 
 internal static class DeliveryExtensions

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Bifrost.Contracts.Governance;
 using Bifrost.Contracts.Scim;
 
 namespace Bifrost.TeamMapping.FunctionalTests;
@@ -77,6 +78,58 @@ public sealed class TeamsFromGroupsTests(TeamMappingFixture fixture) : IClassFix
         Assert.False(members.ContainsKey(alice));
         Assert.Equal(["manual"], members[bob]);
         Assert.Equal(1, (await TeamAsync(group))["memberCount"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task A_membership_change_reports_only_the_team_it_changed_whatever_the_users_other_teams()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var user = Guid.NewGuid();
+        var groups = Enumerable.Range(0, 8).Select(_ => Guid.NewGuid()).ToArray();
+        foreach (var (group, i) in groups.Select((g, i) => (g, i)))
+        {
+            await fixture.DeliverAsync(Created(group, $"Squad {i} {group:N}"));
+            await fixture.DeliverAsync(Added(group, 2, user));
+        }
+
+        var held = await fixture.Harness.AffiliationsAsync(user, a => a.Teams.Count == groups.Length);
+        Assert.All(held.Teams, t => Assert.Equal([AffiliationSources.ScimGroup], t.Sources));
+        UserAffiliationsChanged Last() => fixture.Harness.ReportedNow(r => r.UserId == user)[^1];
+
+        // The eighth add carried one entry, not eight.
+        var last = Last();
+        Assert.True(last.ChangesOnly);
+        Assert.Equal(groups[^1], Assert.Single(last.Teams).Id);
+        Assert.Empty(last.LeftTeams);
+        Assert.Empty(last.BusinessUnits);
+
+        // A manual grant on top of the SCIM one: the entry now has both sources.
+        Assert.Equal(HttpStatusCode.Created, (await Api.PostAsJsonAsync($"/api/teams/{groups[0]}/members", new { userId = user }, ct)).StatusCode);
+        held = await fixture.Harness.AffiliationsAsync(user, a => a.Version == held.Version + 1);
+        Assert.Equal([AffiliationSources.Manual, AffiliationSources.ScimGroup], Assert.Single(Last().Teams).Sources);
+
+        // The same add re-sent under a newer version changes nothing, so nothing is reported.
+        var count = fixture.Harness.ReportedNow(r => r.UserId == user).Count;
+        await fixture.DeliverAsync(Added(groups[1], 3, user));
+
+        // Removed from one group, the group renamed and another deleted: one entry each.
+        await fixture.DeliverAsync(Removed(groups[2], 4, user));
+        held = await fixture.Harness.AffiliationsAsync(user, a => a.Version == held.Version + 1);
+        Assert.Equal([groups[2]], Last().LeftTeams);
+        Assert.Empty(Last().Teams);
+
+        await fixture.DeliverAsync(new ScimGroupRenamed { ProviderId = Provider, GroupId = groups[3], Version = 5, OccurredAt = T0, DisplayName = $"Renamed {groups[3]:N}" });
+        held = await fixture.Harness.AffiliationsAsync(user, a => a.Version == held.Version + 1);
+        Assert.Equal($"Renamed {groups[3]:N}", Assert.Single(Last().Teams).Name);
+
+        await fixture.DeliverAsync(new ScimGroupDeleted { ProviderId = Provider, GroupId = groups[4], Version = 6, OccurredAt = T0 });
+        held = await fixture.Harness.AffiliationsAsync(user, a => a.Version == held.Version + 1);
+        Assert.Equal([groups[4]], Last().LeftTeams);
+
+        Assert.Equal(count + 3, fixture.Harness.ReportedNow(r => r.UserId == user).Count);
+        Assert.Equal(groups.Except([groups[2], groups[4]]).Order(), held.Teams.Select(t => t.Id).Order());
+        Assert.Equal([AffiliationSources.Manual, AffiliationSources.ScimGroup], held.Teams.Single(t => t.Id == groups[0]).Sources);
+        Assert.Equal($"Renamed {groups[3]:N}", held.Teams.Single(t => t.Id == groups[3]).Name);
     }
 
     [Fact]

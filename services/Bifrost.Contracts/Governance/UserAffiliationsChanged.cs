@@ -11,10 +11,18 @@ public sealed record UserAffiliationsReported
 }
 
 /// <summary>
-/// Team-mapping's current view of one user's teams and business units, reported (in a
-/// <see cref="UserAffiliationsReported"/>) whenever it changes (SCIM group membership, attribute-mapping rules, manual
-/// membership, team rename or archive). Carries the complete lists, so a consumer replaces what it had;
-/// <see cref="Version"/> grows with every change for the user and a consumer ignores anything older than what it holds.
+/// A change to one user's teams and business units in team-mapping (SCIM group membership, attribute-mapping rules,
+/// manual membership, team rename or archive, the user's deletion), reported in a <see cref="UserAffiliationsReported"/>.
+/// <see cref="Version"/> grows with every report for the user. Two forms:
+/// <list type="bullet">
+/// <item><b>Changes only</b> (<see cref="ChangesOnly"/>; what team-mapping sends for every change but a deletion):
+/// <see cref="Teams"/> and <see cref="BusinessUnits"/> hold only the entries that changed, as they are now, and
+/// <see cref="LeftTeams"/> and <see cref="LeftBusinessUnits"/> the ones the user no longer has. A member added to one
+/// group of a user in eighty costs one entry, not eighty. A consumer keeps a version per entry and applies an entry only
+/// when it is newer than the one held, so repeated or reordered reports leave the same state.</item>
+/// <item><b>Complete</b> (the default): the lists are everything the user has; a consumer replaces what it held, and
+/// ignores any report of this version or older that arrives later.</item>
+/// </list>
 /// </summary>
 public sealed record UserAffiliationsChanged
 {
@@ -22,8 +30,17 @@ public sealed record UserAffiliationsChanged
     public required Guid UserId { get; init; }
     public required long Version { get; init; }
     public required DateTimeOffset OccurredAt { get; init; }
+
+    /// <summary>False (the default): <see cref="Teams"/> and <see cref="BusinessUnits"/> are complete. True: they hold only what changed.</summary>
+    public bool ChangesOnly { get; init; }
     public IReadOnlyList<Affiliation> Teams { get; init; } = [];
     public IReadOnlyList<Affiliation> BusinessUnits { get; init; } = [];
+
+    /// <summary>With <see cref="ChangesOnly"/>: the teams the user no longer belongs to.</summary>
+    public IReadOnlyList<Guid> LeftTeams { get; init; } = [];
+
+    /// <summary>With <see cref="ChangesOnly"/>: the business units the user no longer belongs to.</summary>
+    public IReadOnlyList<Guid> LeftBusinessUnits { get; init; } = [];
 }
 
 /// <summary>A team or business unit a user belongs to, with every source that grants it.</summary>

@@ -159,12 +159,12 @@ internal static class UsersApi
 
         if (team is { } teamId)
         {
-            query = query.Where(u => db.UserAffiliations.Any(a => a.UserId == u.Id && a.Kind == AffiliationKind.Team && a.TargetId == teamId));
+            query = query.Where(u => db.UserAffiliations.Any(a => a.UserId == u.Id && a.Kind == AffiliationKind.Team && a.TargetId == teamId && a.Sources.Length > 0));
         }
 
         if (businessUnit is { } unitId)
         {
-            query = query.Where(u => db.UserAffiliations.Any(a => a.UserId == u.Id && a.Kind == AffiliationKind.BusinessUnit && a.TargetId == unitId));
+            query = query.Where(u => db.UserAffiliations.Any(a => a.UserId == u.Id && a.Kind == AffiliationKind.BusinessUnit && a.TargetId == unitId && a.Sources.Length > 0));
         }
 
         if (!string.IsNullOrWhiteSpace(q.Search))
@@ -222,7 +222,7 @@ internal static class UsersApi
             .AsNoTracking()
             .ToListAsync(cancellationToken);
         var affiliations = await db.UserAffiliations.AsNoTracking()
-            .Where(a => a.UserId == id)
+            .Where(a => a.UserId == id && a.Sources.Length > 0)
             .OrderBy(a => a.Name).ThenBy(a => a.TargetId)
             .ToListAsync(cancellationToken);
         AffiliationResponse[] Of(AffiliationKind kind) =>

@@ -113,6 +113,7 @@ internal static class BusinessUnitsApi
                 """, ct);
             if (inserted > 0)
             {
+                refresher.BusinessUnitChanged(request.UserId, id);
                 await refresher.RefreshAsync(unit.ProviderId, [request.UserId], ct);
             }
 
@@ -134,6 +135,7 @@ internal static class BusinessUnitsApi
                 .ExecuteDeleteAsync(ct);
             if (rows > 0)
             {
+                refresher.BusinessUnitChanged(userId, id);
                 await refresher.RefreshAsync(null, [userId], ct);
             }
 

@@ -142,6 +142,7 @@ internal static class TeamsApi
                 """, ct);
             if (inserted > 0)
             {
+                refresher.TeamChanged(request.UserId, id);
                 await refresher.RefreshAsync(team.ProviderId, [request.UserId], ct);
             }
 
@@ -163,6 +164,7 @@ internal static class TeamsApi
                 .ExecuteDeleteAsync(ct);
             if (rows > 0)
             {
+                refresher.TeamChanged(userId, id);
                 await refresher.RefreshAsync(null, [userId], ct);
             }
 

@@ -44,6 +44,7 @@ public sealed class ScimGroupEventsConsumer(TeamMappingDbContext db, Affiliation
         db.ApplyOnceAsync(context, nameof(ScimGroupEventsConsumer), async cancellationToken =>
         {
             var team = await LockTeamAsync(providerId, groupId, occurredAt, cancellationToken);
+            var (nameBefore, listedBefore) = (team.Name, team.ArchivedAt is null);
             var renamed = displayName is not null && version > team.NameVersion;
             if (renamed)
             {
@@ -63,6 +64,11 @@ public sealed class ScimGroupEventsConsumer(TeamMappingDbContext db, Affiliation
                 team.UpdatedAt = occurredAt > team.UpdatedAt ? occurredAt : team.UpdatedAt;
                 await db.SaveChangesAsync(cancellationToken);
                 var members = await db.Memberships.Where(m => m.TeamId == groupId && m.Active).Select(m => m.UserId).Distinct().ToListAsync(cancellationToken);
+                if (team.Name != nameBefore || (team.ArchivedAt is null) != listedBefore)
+                {
+                    members.ForEach(member => refresher.TeamChanged(member, groupId)); // every member's entry for the team changes
+                }
+
                 await refresher.RefreshAsync(providerId, members, cancellationToken);
             }
         });
@@ -79,16 +85,25 @@ public sealed class ScimGroupEventsConsumer(TeamMappingDbContext db, Affiliation
                 users.AddRange(await refresher.LockUsersAsync(providerId, batch, cancellationToken)); // a concurrent deletion commits first or waits
             }
 
+            // The members whose grant from this group actually changed (added or removed, not re-sent) are the ones to report.
             var source = nameof(MembershipSource.ScimGroup);
-            await db.Database.ExecuteSqlAsync($"""
-                INSERT INTO team_mapping.team_memberships (team_id, user_id, source, active, version, granted_at, updated_at)
-                SELECT {groupId}, member, {source}, {active}, {version}, {occurredAt}, {occurredAt} FROM unnest({ids}) AS member
-                WHERE NOT EXISTS (SELECT 1 FROM team_mapping.users u WHERE u.id = member AND u.state = 'Deleted')
-                ON CONFLICT (team_id, user_id, source) DO UPDATE
-                SET active = EXCLUDED.active, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at,
-                    granted_at = CASE WHEN team_memberships.active THEN team_memberships.granted_at ELSE EXCLUDED.granted_at END
-                WHERE team_memberships.version < EXCLUDED.version
-                """, cancellationToken);
+            var changed = await db.Database.SqlQuery<Guid>($"""
+                WITH before AS (
+                    SELECT user_id, active FROM team_mapping.team_memberships WHERE team_id = {groupId} AND source = {source} AND user_id = ANY({ids})
+                ), applied AS (
+                    INSERT INTO team_mapping.team_memberships (team_id, user_id, source, active, version, granted_at, updated_at)
+                    SELECT {groupId}, member, {source}, {active}, {version}, {occurredAt}, {occurredAt} FROM unnest({ids}) AS member
+                    WHERE NOT EXISTS (SELECT 1 FROM team_mapping.users u WHERE u.id = member AND u.state = 'Deleted')
+                    ON CONFLICT (team_id, user_id, source) DO UPDATE
+                    SET active = EXCLUDED.active, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at,
+                        granted_at = CASE WHEN team_memberships.active THEN team_memberships.granted_at ELSE EXCLUDED.granted_at END
+                    WHERE team_memberships.version < EXCLUDED.version
+                    RETURNING user_id, active
+                )
+                SELECT applied.user_id AS "Value" FROM applied LEFT JOIN before ON before.user_id = applied.user_id
+                WHERE COALESCE(before.active, FALSE) <> applied.active
+                """).ToListAsync(cancellationToken);
+            changed.ForEach(member => refresher.TeamChanged(member, groupId));
             await refresher.RefreshLockedAsync(users, cancellationToken);
         });
 

@@ -66,6 +66,7 @@ public sealed class ScimUserEventsConsumer(TeamMappingDbContext db, AffiliationR
                         user.Attributes = [];
                         user.Email = null;
                         deleted.Add(user.Id);
+                        refresher.Deleted(user.Id);
                     }
                     else
                     {

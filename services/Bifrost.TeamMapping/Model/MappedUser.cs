@@ -10,8 +10,7 @@ public enum MappedUserState
 /// <summary>
 /// What team-mapping knows of a SCIM user: the flattened attribute snapshot and work e-mail the rules match, the state (decision c) and
 /// the last SCIM version applied (0 for a placeholder made by a group membership that overtook the user's creation).
-/// <see cref="AffiliationsVersion"/> and <see cref="AffiliationsHash"/> describe the last published
-/// <c>UserAffiliationsChanged</c>, so a change is published once and only when the lists differ.
+/// <see cref="AffiliationsVersion"/> is the version of the last published <c>UserAffiliationsChanged</c> for the user.
 /// </summary>
 public sealed class MappedUser
 {
@@ -24,7 +23,6 @@ public sealed class MappedUser
     /// <summary>The work e-mail, what rules on <c>emails</c> read (null for a placeholder or a deleted user).</summary>
     public string? Email { get; set; }
     public long AffiliationsVersion { get; set; }
-    public string AffiliationsHash { get; set; } = "";
     public DateTimeOffset UpdatedAt { get; set; }
 
     /// <summary>What the rules read of this user, with the names of their current SCIM groups.</summary>

@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using Bifrost.Contracts.Governance;
 using Bifrost.Messaging;
 using Microsoft.EntityFrameworkCore;
@@ -8,19 +5,33 @@ using Microsoft.EntityFrameworkCore;
 namespace Bifrost.TeamMapping.Services;
 
 /// <summary>
-/// Brings users' rule-made memberships up to date and publishes their affiliations when they changed. Runs inside the
+/// Brings users' rule-made memberships up to date and reports what changed in their affiliations. Runs inside the
 /// caller's transaction (a consumer's inbox transaction, an API write, a recomputation batch): locks the users' rows
 /// (in id order), evaluates the provider's team rules then its business-unit rules against each user's attribute
 /// snapshot and current SCIM groups, creates the named teams and business units that do not exist, adds and removes
 /// only <see cref="MembershipSource.AttributeMapping"/> rows, and queues in the outbox one
-/// <see cref="UserAffiliationsReported"/> per batch of users, with a report for every user whose lists (names and
-/// sources included) differ from the last one published.
+/// <see cref="UserAffiliationsReported"/> per batch of users.
+/// Reports carry only what changed (<see cref="UserAffiliationsChanged.ChangesOnly"/>): the rule-made rows this refresh
+/// added or removed, and the (user, team) and (user, business unit) pairs the caller marked with
+/// <see cref="TeamChanged"/> and <see cref="BusinessUnitChanged"/> (a SCIM membership, a rename, a manual grant), each
+/// read back as it now stands. A member added to one group costs one entry whatever the user's other groups; a user
+/// whose pairs did not change gets no report. A deleted user (<see cref="Deleted"/>) gets a complete, empty report.
 /// </summary>
 public sealed class AffiliationRefresher(TeamMappingDbContext db, TimeProvider time)
 {
     public const int BatchSize = 500;
 
-    private static readonly string EmptyHash = Hash([], []);
+    private readonly HashSet<(Guid UserId, bool Team, Guid TargetId)> _changed = [];
+    private readonly HashSet<Guid> _deleted = [];
+
+    /// <summary>The user's grants of the team changed in this transaction: the user's next refresh reports the pair as it then stands.</summary>
+    public void TeamChanged(Guid userId, Guid teamId) => _changed.Add((userId, true, teamId));
+
+    /// <summary>The same for a business unit.</summary>
+    public void BusinessUnitChanged(Guid userId, Guid businessUnitId) => _changed.Add((userId, false, businessUnitId));
+
+    /// <summary>The user was deleted (every membership is gone): the next refresh reports complete, empty lists.</summary>
+    public void Deleted(Guid userId) => _deleted.Add(userId);
 
     /// <param name="providerId">When given, users not seen yet get a placeholder row in this provider.</param>
     public async Task RefreshAsync(Guid? providerId, IEnumerable<Guid> userIds, CancellationToken cancellationToken)
@@ -54,8 +65,8 @@ public sealed class AffiliationRefresher(TeamMappingDbContext db, TimeProvider t
         {
             var now = time.GetUtcNow();
             await db.Database.ExecuteSqlAsync($"""
-                INSERT INTO team_mapping.users (id, provider_id, state, version, attributes, affiliations_version, affiliations_hash, updated_at)
-                SELECT u, {provider}, 'Active', 0, jsonb_build_object(), 0, '', {now} FROM unnest({ids}) AS u ORDER BY u
+                INSERT INTO team_mapping.users (id, provider_id, state, version, attributes, affiliations_version, updated_at)
+                SELECT u, {provider}, 'Active', 0, jsonb_build_object(), 0, {now} FROM unnest({ids}) AS u ORDER BY u
                 ON CONFLICT (id) DO NOTHING
                 """, cancellationToken);
         }
@@ -71,8 +82,8 @@ public sealed class AffiliationRefresher(TeamMappingDbContext db, TimeProvider t
     {
         var now = time.GetUtcNow();
         await db.Database.ExecuteSqlAsync($"""
-            INSERT INTO team_mapping.users (id, provider_id, state, version, attributes, affiliations_version, affiliations_hash, updated_at)
-            SELECT u, p, 'Active', 0, jsonb_build_object(), 0, '', {now} FROM unnest({ids}, {providerIds}) AS t(u, p) ORDER BY u
+            INSERT INTO team_mapping.users (id, provider_id, state, version, attributes, affiliations_version, updated_at)
+            SELECT u, p, 'Active', 0, jsonb_build_object(), 0, {now} FROM unnest({ids}, {providerIds}) AS t(u, p) ORDER BY u
             ON CONFLICT (id) DO NOTHING
             """, cancellationToken);
         return await db.Users.FromSql($"SELECT * FROM team_mapping.users WHERE id = ANY({ids}) ORDER BY id FOR UPDATE").ToListAsync(cancellationToken);
@@ -138,15 +149,20 @@ public sealed class AffiliationRefresher(TeamMappingDbContext db, TimeProvider t
             if (!(wantedTeams.GetValueOrDefault(row.UserId)?.Remove(row.TeamId) ?? false))
             {
                 db.Memberships.Remove(row);
+                TeamChanged(row.UserId, row.TeamId);
             }
         }
 
         foreach (var (userId, teams) in wantedTeams)
         {
-            db.Memberships.AddRange(teams.Select(teamId => new TeamMembership
+            foreach (var teamId in teams)
             {
-                TeamId = teamId, UserId = userId, Source = MembershipSource.AttributeMapping, Active = true, GrantedAt = now, UpdatedAt = now,
-            }));
+                db.Memberships.Add(new TeamMembership
+                {
+                    TeamId = teamId, UserId = userId, Source = MembershipSource.AttributeMapping, Active = true, GrantedAt = now, UpdatedAt = now,
+                });
+                TeamChanged(userId, teamId);
+            }
         }
 
         var unitRows = await db.BusinessUnitMemberships.Where(m => ids.Contains(m.UserId) && m.Source == MembershipSource.AttributeMapping).ToListAsync(cancellationToken);
@@ -155,15 +171,20 @@ public sealed class AffiliationRefresher(TeamMappingDbContext db, TimeProvider t
             if (!(wantedUnits.GetValueOrDefault(row.UserId)?.Remove(row.BusinessUnitId) ?? false))
             {
                 db.BusinessUnitMemberships.Remove(row);
+                BusinessUnitChanged(row.UserId, row.BusinessUnitId);
             }
         }
 
         foreach (var (userId, units) in wantedUnits)
         {
-            db.BusinessUnitMemberships.AddRange(units.Select(unitId => new BusinessUnitMembership
+            foreach (var unitId in units)
             {
-                BusinessUnitId = unitId, UserId = userId, Source = MembershipSource.AttributeMapping, GrantedAt = now,
-            }));
+                db.BusinessUnitMemberships.Add(new BusinessUnitMembership
+                {
+                    BusinessUnitId = unitId, UserId = userId, Source = MembershipSource.AttributeMapping, GrantedAt = now,
+                });
+                BusinessUnitChanged(userId, unitId);
+            }
         }
 
         await db.SaveChangesAsync(cancellationToken);
@@ -172,31 +193,52 @@ public sealed class AffiliationRefresher(TeamMappingDbContext db, TimeProvider t
 
     private async Task PublishChangesAsync(MappedUser[] users, Guid[] ids, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        // Teams and business units in one round trip (UNION ALL).
-        var grants = await (from m in db.Memberships
-                            join t in db.Teams on m.TeamId equals t.Id
-                            where ids.Contains(m.UserId) && m.Active && t.ArchivedAt == null
-                            select new { m.UserId, TargetId = t.Id, t.Name, m.Source, Team = true })
-            .Concat(from m in db.BusinessUnitMemberships
-                    join b in db.BusinessUnits on m.BusinessUnitId equals b.Id
-                    where ids.Contains(m.UserId)
-                    select new { m.UserId, TargetId = b.Id, b.Name, m.Source, Team = false })
-            .ToListAsync(cancellationToken);
-        var teamGrants = grants.Where(g => g.Team).Select(g => new Grant(g.UserId, g.TargetId, g.Name, g.Source)).ToLookup(g => g.UserId);
-        var unitGrants = grants.Where(g => !g.Team).Select(g => new Grant(g.UserId, g.TargetId, g.Name, g.Source)).ToLookup(g => g.UserId);
+        var batch = ids.ToHashSet();
+        var changed = _changed.Where(c => batch.Contains(c.UserId) && !_deleted.Contains(c.UserId)).ToList();
+        _changed.RemoveWhere(c => batch.Contains(c.UserId));
+
+        // The changed pairs as they now stand, teams and business units in one round trip (UNION ALL); a pair without a row is one the user left.
+        var grants = new Dictionary<(Guid UserId, bool Team, Guid TargetId), Affiliation>();
+        if (changed.Count > 0)
+        {
+            var teamIds = changed.Where(c => c.Team).Select(c => c.TargetId).Distinct().ToList();
+            var unitIds = changed.Where(c => !c.Team).Select(c => c.TargetId).Distinct().ToList();
+            var rows = await (from m in db.Memberships
+                              join t in db.Teams on m.TeamId equals t.Id
+                              where ids.Contains(m.UserId) && teamIds.Contains(m.TeamId) && m.Active && t.ArchivedAt == null
+                              select new { m.UserId, TargetId = t.Id, t.Name, m.Source, Team = true })
+                .Concat(from m in db.BusinessUnitMemberships
+                        join b in db.BusinessUnits on m.BusinessUnitId equals b.Id
+                        where ids.Contains(m.UserId) && unitIds.Contains(m.BusinessUnitId)
+                        select new { m.UserId, TargetId = b.Id, b.Name, m.Source, Team = false })
+                .ToListAsync(cancellationToken);
+            foreach (var pair in rows.GroupBy(g => (g.UserId, g.Team, g.TargetId)))
+            {
+                grants[pair.Key] = new Affiliation(pair.Key.TargetId, pair.First().Name, [.. pair.Select(x => SourceName(x.Source)).Distinct().Order(StringComparer.Ordinal)]);
+            }
+        }
+
+        var changedByUser = changed.ToLookup(c => c.UserId);
 
         var reports = new List<UserAffiliationsChanged>();
         foreach (var user in users)
         {
-            var teams = Affiliations(teamGrants[user.Id]);
-            var units = Affiliations(unitGrants[user.Id]);
-            var hash = Hash(teams, units);
-            if (hash == user.AffiliationsHash || (user.AffiliationsHash.Length == 0 && hash == EmptyHash))
+            if (_deleted.Remove(user.Id))
+            {
+                user.AffiliationsVersion++;
+                reports.Add(new UserAffiliationsChanged
+                {
+                    ProviderId = user.ProviderId, UserId = user.Id, Version = user.AffiliationsVersion, OccurredAt = now,
+                });
+                continue;
+            }
+
+            var pairs = changedByUser[user.Id].ToList();
+            if (pairs.Count == 0)
             {
                 continue;
             }
 
-            user.AffiliationsHash = hash;
             user.AffiliationsVersion++;
             reports.Add(new UserAffiliationsChanged
             {
@@ -204,8 +246,11 @@ public sealed class AffiliationRefresher(TeamMappingDbContext db, TimeProvider t
                 UserId = user.Id,
                 Version = user.AffiliationsVersion,
                 OccurredAt = now,
-                Teams = teams,
-                BusinessUnits = units,
+                ChangesOnly = true,
+                Teams = [.. pairs.Where(p => p.Team).Select(p => grants.GetValueOrDefault(p)).OfType<Affiliation>()],
+                BusinessUnits = [.. pairs.Where(p => !p.Team).Select(p => grants.GetValueOrDefault(p)).OfType<Affiliation>()],
+                LeftTeams = [.. pairs.Where(p => p.Team && !grants.ContainsKey(p)).Select(p => p.TargetId)],
+                LeftBusinessUnits = [.. pairs.Where(p => !p.Team && !grants.ContainsKey(p)).Select(p => p.TargetId)],
             });
         }
 
@@ -251,15 +296,6 @@ public sealed class AffiliationRefresher(TeamMappingDbContext db, TimeProvider t
     private static (Guid[] Ids, Guid[] Providers, string[] Names, string[] Keys) Columns(SortedDictionary<Guid, (Guid Provider, string Name, string Key)> rows) =>
         (rows.Keys.ToArray(), rows.Values.Select(r => r.Provider).ToArray(), rows.Values.Select(r => r.Name).ToArray(), rows.Values.Select(r => r.Key).ToArray());
 
-    private static List<Affiliation> Affiliations(IEnumerable<Grant> grants) => grants
-        .GroupBy(g => g.TargetId)
-        .Select(g => new Affiliation(g.Key, g.First().Name, g.Select(x => SourceName(x.Source)).Distinct().Order(StringComparer.Ordinal).ToList()))
-        .OrderBy(a => a.Name.ToLowerInvariant(), StringComparer.Ordinal).ThenBy(a => a.Id)
-        .ToList();
-
-    private static string Hash(List<Affiliation> teams, List<Affiliation> units) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { teams, units }))));
-
     /// <summary>The source names of the API and of <see cref="AffiliationSources"/>.</summary>
     public static string SourceName(MembershipSource source) => source switch
     {
@@ -267,6 +303,4 @@ public sealed class AffiliationRefresher(TeamMappingDbContext db, TimeProvider t
         MembershipSource.ScimGroup => AffiliationSources.ScimGroup,
         _ => AffiliationSources.AttributeMapping,
     };
-
-    private sealed record Grant(Guid UserId, Guid TargetId, string Name, MembershipSource Source);
 }

@@ -14,6 +14,7 @@ internal sealed class UserAffiliationEntityTypeConfiguration : IEntityTypeConfig
         builder.Property(a => a.TargetId).HasColumnName("target_id");
         builder.Property(a => a.Name).HasColumnName("name").HasMaxLength(200);
         builder.Property(a => a.Sources).HasColumnName("sources");
+        builder.Property(a => a.Version).HasColumnName("version");
         // The users filters (?team=, ?businessUnit=) look up by target.
         builder.HasIndex(a => new { a.Kind, a.TargetId, a.UserId });
     }

@@ -347,6 +347,10 @@ namespace Bifrost.Identity.Infrastructure.Migrations
                         .HasColumnType("text[]")
                         .HasColumnName("sources");
 
+                    b.Property<long>("Version")
+                        .HasColumnType("bigint")
+                        .HasColumnName("version");
+
                     b.HasKey("UserId", "Kind", "TargetId");
 
                     b.HasIndex("Kind", "TargetId", "UserId");

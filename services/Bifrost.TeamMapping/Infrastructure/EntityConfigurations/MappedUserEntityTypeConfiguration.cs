@@ -25,7 +25,6 @@ internal sealed class MappedUserEntityTypeConfiguration : IEntityTypeConfigurati
                     d => new Dictionary<string, string>(d)));
         builder.Property(u => u.Email).HasColumnName("email").HasMaxLength(320);
         builder.Property(u => u.AffiliationsVersion).HasColumnName("affiliations_version");
-        builder.Property(u => u.AffiliationsHash).HasColumnName("affiliations_hash").HasMaxLength(64);
         builder.Property(u => u.UpdatedAt).HasColumnName("updated_at");
 
         // Recomputation walks a provider's users in id order.

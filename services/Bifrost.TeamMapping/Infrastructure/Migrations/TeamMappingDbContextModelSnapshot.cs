@@ -172,12 +172,6 @@ namespace Bifrost.TeamMapping.Infrastructure.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
-                    b.Property<string>("AffiliationsHash")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
-                        .HasColumnName("affiliations_hash");
-
                     b.Property<long>("AffiliationsVersion")
                         .HasColumnType("bigint")
                         .HasColumnName("affiliations_version");
