@@ -288,11 +288,7 @@ public sealed class GovernanceUsersTests(IdentityApiFixture fixture) : IClassFix
     public async Task Affiliation_reports_in_bulk_shuffled_and_redelivered_leave_each_user_with_the_newest_lists()
     {
         var provider = await CreateProviderAsync(new { });
-        var users = new List<Guid>();
-        for (var i = 0; i < 12; i++)
-        {
-            users.Add(await ProvisionAsync(provider));
-        }
+        var users = await ProvisionManyAsync(provider, 12);
 
         var now = DateTimeOffset.UtcNow;
         UserAffiliationsChanged Report(Guid user, long version) => new()
@@ -306,29 +302,14 @@ public sealed class GovernanceUsersTests(IdentityApiFixture fixture) : IClassFix
         // same message id (a redelivery): many land in one batch, some batches and some messages hold two reports of one
         // user, and an old report may come last.
         var reports = users.SelectMany(u => Enumerable.Range(1, 4).Select(v => Report(u, v))).OrderBy(_ => Random.Shared.Next()).ToList();
-        var deliveries = new List<(Guid Id, UserAffiliationsReported Message)>();
-        for (var at = 0; at < reports.Count;)
-        {
-            var size = Math.Min(1 + (at % 3), reports.Count - at);
-            deliveries.Add((Guid.NewGuid(), new UserAffiliationsReported { Reports = reports.GetRange(at, size) }));
-            at += size;
-        }
-
-        var all = deliveries.Concat(deliveries).OrderBy(_ => Random.Shared.Next()).ToList();
-        await Task.WhenAll(all.Select(d => fixture.Harness.Bus.Publish(d.Message, (PublishContext<UserAffiliationsReported> c) => c.MessageId = d.Id, Ct)));
+        await PublishShuffledAsync(reports, maxPerMessage: 3, everyNthTwice: 1, Random.Shared);
 
         var ids = users.ToArray();
-        var messageIds = deliveries.Select(d => d.Id).ToArray();
         await Eventually.WaitAsync(
             () => fixture.WithDbAsync(db => db.UserAffiliationStates.Where(s => ids.Contains(s.UserId)).Select(s => s.Version).ToListAsync(Ct)),
             versions => versions.Count == users.Count && versions.All(v => v == 4),
             TimeSpan.FromSeconds(30),
             "every user's version reaches 4");
-        await Eventually.WaitAsync(
-            () => fixture.WithDbAsync(db => db.Set<Bifrost.Messaging.InboxMessage>().CountAsync(m => messageIds.Contains(m.MessageId), Ct)),
-            count => count == deliveries.Count,
-            TimeSpan.FromSeconds(30),
-            "every message id is recorded once");
 
         foreach (var user in users)
         {
@@ -374,11 +355,7 @@ public sealed class GovernanceUsersTests(IdentityApiFixture fixture) : IClassFix
     public async Task Changes_only_reports_shuffled_and_redelivered_leave_each_user_as_applied_in_order()
     {
         var provider = await CreateProviderAsync(new { });
-        var users = new List<Guid>();
-        for (var i = 0; i < 10; i++)
-        {
-            users.Add(await ProvisionAsync(provider));
-        }
+        var users = await ProvisionManyAsync(provider, 10);
 
         // Each user walks through eight versions; each version joins, re-sources, renames or leaves one or two of four
         // teams and two business units. The expected lists are the walk applied in order.
@@ -421,23 +398,7 @@ public sealed class GovernanceUsersTests(IdentityApiFixture fixture) : IClassFix
             }
         }
 
-        var shuffled = reports.OrderBy(_ => random.Next()).ToList();
-        var deliveries = new List<(Guid Id, UserAffiliationsReported Message)>();
-        for (var at = 0; at < shuffled.Count;)
-        {
-            var size = Math.Min(1 + (at % 4), shuffled.Count - at);
-            deliveries.Add((Guid.NewGuid(), new UserAffiliationsReported { Reports = shuffled.GetRange(at, size) }));
-            at += size;
-        }
-
-        var all = deliveries.Concat(deliveries.Where((_, i) => i % 3 == 0)).OrderBy(_ => random.Next()).ToList();
-        await Task.WhenAll(all.Select(x => fixture.Harness.Bus.Publish(x.Message, (PublishContext<UserAffiliationsReported> c) => c.MessageId = x.Id, Ct)));
-        var messageIds = deliveries.Select(x => x.Id).ToArray();
-        await Eventually.WaitAsync(
-            () => fixture.WithDbAsync(db => db.Set<Bifrost.Messaging.InboxMessage>().CountAsync(m => messageIds.Contains(m.MessageId), Ct)),
-            count => count == deliveries.Count,
-            TimeSpan.FromSeconds(30),
-            "every message is applied");
+        await PublishShuffledAsync(reports, maxPerMessage: 4, everyNthTwice: 3, random);
 
         foreach (var user in users)
         {
@@ -518,5 +479,42 @@ public sealed class GovernanceUsersTests(IdentityApiFixture fixture) : IClassFix
         Assert.True(body["errors"]!.AsObject().ContainsKey(field), body.ToJsonString());
     }
 
+    private async Task<List<Guid>> ProvisionManyAsync(Guid provider, int count)
+    {
+        var users = new List<Guid>();
+        for (var i = 0; i < count; i++)
+        {
+            users.Add(await ProvisionAsync(provider));
+        }
+
+        return users;
+    }
+
     private static UserAffiliationsReported Reported(UserAffiliationsChanged report) => new() { Reports = [report] };
+
+    /// <summary>
+    /// Publishes the reports shuffled, in messages of one to <paramref name="maxPerMessage"/> reports, every
+    /// <paramref name="everyNthTwice"/>-th message twice under the same message id (a redelivery), all at once and in
+    /// random order; then waits until the inbox has recorded every message id once (every message applied).
+    /// </summary>
+    private async Task PublishShuffledAsync(List<UserAffiliationsChanged> reports, int maxPerMessage, int everyNthTwice, Random random)
+    {
+        var shuffled = reports.OrderBy(_ => random.Next()).ToList();
+        var deliveries = new List<(Guid Id, UserAffiliationsReported Message)>();
+        for (var at = 0; at < shuffled.Count;)
+        {
+            var size = Math.Min(1 + (at % maxPerMessage), shuffled.Count - at);
+            deliveries.Add((Guid.NewGuid(), new UserAffiliationsReported { Reports = shuffled.GetRange(at, size) }));
+            at += size;
+        }
+
+        var all = deliveries.Concat(deliveries.Where((_, i) => i % everyNthTwice == 0)).OrderBy(_ => random.Next()).ToList();
+        await Task.WhenAll(all.Select(d => fixture.Harness.Bus.Publish(d.Message, (PublishContext<UserAffiliationsReported> c) => c.MessageId = d.Id, Ct)));
+        var messageIds = deliveries.Select(d => d.Id).ToArray();
+        await Eventually.WaitAsync(
+            () => fixture.WithDbAsync(db => db.Set<Bifrost.Messaging.InboxMessage>().CountAsync(m => messageIds.Contains(m.MessageId), Ct)),
+            count => count == deliveries.Count,
+            TimeSpan.FromSeconds(30),
+            "every message id is recorded once");
+    }
 }
