@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
 using Bifrost.Contracts.Scim;
@@ -325,6 +326,74 @@ public sealed class ScimGroupsApiTests(IngestionApiFixture fixture) : IClassFixt
         }
 
         await fixture.Harness.PublishedAsync<ScimUserDeleted>(m => m.UserId == Guid.Parse(user) && m.Version == 2);
+    }
+
+    [Fact]
+    public async Task Users_deleted_while_groups_add_them_leave_no_member_behind_and_every_added_member_a_removal_event()
+    {
+        // Each round deletes users while six groups add them (PATCH, PUT and POST), all at once. Whichever commits first,
+        // nothing may outlive the user: neither a member row nor an added member without a later removal event.
+        var ct = TestContext.Current.CancellationToken;
+        var groups = new List<string>();
+        for (var round = 0; round < 4; round++)
+        {
+            var users = (await SeedUsersAsync(40)).Select(u => u.ToString()).ToList();
+            var roundGroups = new List<string>();
+            for (var g = 0; g < 5; g++)
+            {
+                roundGroups.Add(await Client.CreateGroupAsync($"race-{round}-{g}-{Guid.NewGuid():N}"));
+            }
+
+            var writes = roundGroups.Take(4).Select((group, g) => g == 3
+                    ? Client.PutScimAsync($"/scim/v2/Groups/{group}", $$"""{"displayName":"race-put-{{Guid.NewGuid():N}}","members":[{{string.Join(",", users.Select(u => $$"""{"value":"{{u}}"}"""))}}]}""")
+                    : Client.PatchScimAsync($"/scim/v2/Groups/{group}", MembersPatch(g == 0 ? "Add" : "add", users)))
+                .Append(PostGroupAsync(users))
+                .ToList();
+            var deletes = users.Select(async (user, i) =>
+            {
+                await Task.Delay(i % 8, ct);
+                return await Client.DeleteScimAsync($"/scim/v2/Users/{user}");
+            }).ToList();
+
+            var written = await Task.WhenAll(writes);
+            Assert.All(written, r => Assert.True(r.Status is HttpStatusCode.NoContent or HttpStatusCode.OK or HttpStatusCode.Created, $"{r.Status}"));
+            Assert.All(await Task.WhenAll(deletes), r => Assert.Equal(HttpStatusCode.NoContent, r.Status));
+            groups.AddRange(roundGroups);
+            groups.Add(written[^1].Body!["id"]!.GetValue<string>());
+        }
+
+        var groupIds = groups.Select(Guid.Parse).ToList();
+        Assert.Equal(0, await fixture.WithDbAsync(db => db.GroupMembers.CountAsync(m => groupIds.Contains(m.GroupId), ct)));
+        foreach (var group in groupIds)
+        {
+            // Every version after the first is one event: a rename (the PUT) or a member batch.
+            var version = long.Parse((await Client.GetScimAsync($"/scim/v2/Groups/{group}")).ETag!.Trim('W', '/', '"'), CultureInfo.InvariantCulture);
+            var events = await Eventually.WaitAsync(() => Task.FromResult(
+                    fixture.Harness.PublishedNow<ScimGroupMembersAdded>(m => m.GroupId == group).Select(e => (e.Version, Added: true, e.MemberIds))
+                        .Concat(fixture.Harness.PublishedNow<ScimGroupMembersRemoved>(m => m.GroupId == group).Select(e => (e.Version, Added: false, e.MemberIds)))
+                        .Concat(fixture.Harness.PublishedNow<ScimGroupRenamed>(m => m.GroupId == group).Select(e => (e.Version, Added: false, MemberIds: (IReadOnlyList<Guid>)[])))
+                        .ToList()),
+                e => e.Count == version - 1, TimeSpan.FromSeconds(15), "every version of the group is published");
+            Assert.Equal(Enumerable.Range(2, (int)version - 1).Select(v => (long)v), events.Select(e => e.Version).Order());
+            var members = new HashSet<Guid>();
+            foreach (var (_, added, ids) in events.OrderBy(e => e.Version))
+            {
+                if (added)
+                {
+                    members.UnionWith(ids);
+                }
+                else
+                {
+                    members.ExceptWith(ids);
+                }
+            }
+
+            Assert.Empty(members);
+        }
+
+        async Task<ScimResponse> PostGroupAsync(IEnumerable<string> members) =>
+            await Client.PostScimAsync("/scim/v2/Groups",
+                $$"""{"displayName":"race-post-{{Guid.NewGuid():N}}","members":[{{string.Join(",", members.Select(u => $$"""{"value":"{{u}}"}"""))}}]}""");
     }
 
     [Fact]

@@ -59,6 +59,7 @@ internal sealed class ScimGroupService(IngestionDbContext db, ScimGroupQueries q
         {
             group = await db.InTransactionAsync(async token =>
             {
+                var held = await db.ShareAsync(memberIds, NoStripes, token);
                 var now = time.Now();
                 var group = new ScimGroup { Id = Guid.CreateVersion7(), ProviderId = provider, Version = 1, CreatedAt = now, LastModifiedAt = now };
                 group.ApplyResource((JsonObject)resource.DeepClone());
@@ -75,7 +76,7 @@ internal sealed class ScimGroupService(IngestionDbContext db, ScimGroupQueries q
                 await db.SaveChangesAsync(token);
                 if (memberIds.Count > 0)
                 {
-                    var (_, added) = await ApplyMembersAsync(group, removeAll: false, memberIds, [], token);
+                    var (_, added) = await ApplyMembersAsync(group, removeAll: false, memberIds, [], held, token);
                     PublishMembers(group, [], added, now);
                     await db.SaveChangesAsync(token);
                 }
@@ -100,9 +101,10 @@ internal sealed class ScimGroupService(IngestionDbContext db, ScimGroupQueries q
         var memberIds = ParseMemberIds(ScimResource.DetachMembers(resource));
         var group = await db.InTransactionAsync(async token =>
         {
+            var held = await db.ShareAsync(memberIds, NoStripes, token);
             var group = await LockAsync(provider, id, call, token);
             await ChangeAsync(group, JsonNode.DeepEquals(group.Resource, resource) ? null : (JsonObject)resource.DeepClone(),
-                removeAll: true, memberIds, [], token);
+                removeAll: true, memberIds, [], held, token);
             return group;
         }, cancellationToken);
         return new ScimResult(StatusCodes.Status200OK, await RenderAsync(provider, group.ToRow(), clone: true, call, cancellationToken), ETag: ScimETag.Format(group.Version));
@@ -115,8 +117,10 @@ internal sealed class ScimGroupService(IngestionDbContext db, ScimGroupQueries q
     public async Task<ScimResult> PatchAsync(Guid provider, string id, JsonObject body, ScimCall call, CancellationToken cancellationToken)
     {
         var operations = ScimPatch.Parse(body);
+        var predicted = PredictAddedMembers(operations);
         var group = await db.InTransactionAsync(async token =>
         {
+            var held = await db.ShareAsync(predicted, NoStripes, token);
             var group = await LockAsync(provider, id, call, token);
             if (operations.Count == 0)
             {
@@ -129,7 +133,7 @@ internal sealed class ScimGroupService(IngestionDbContext db, ScimGroupQueries q
                 var members = result.Members;
                 var added = members.Added.Count == 0 ? [] : ParseMemberIds(members.Added);
                 var removed = members.Removed.Select(ScimWrites.ParseId).OfType<Guid>().ToList();
-                await ChangeAsync(group, result.ResourceChanged ? result.Resource : null, members.RemoveAll, added, removed, token);
+                await ChangeAsync(group, result.ResourceChanged ? result.Resource : null, members.RemoveAll, added, removed, held, token);
             }
 
             return group;
@@ -186,7 +190,8 @@ internal sealed class ScimGroupService(IngestionDbContext db, ScimGroupQueries q
     /// takes the next version: a rename first, then removals, then additions, in batches of
     /// <see cref="ScimOptions.MemberEventBatchSize"/> ids. Nothing is written when nothing changed.
     /// </summary>
-    private async Task ChangeAsync(ScimGroup group, JsonObject? resource, bool removeAll, IReadOnlyCollection<Guid> added, IReadOnlyCollection<Guid> removed, CancellationToken cancellationToken)
+    private async Task ChangeAsync(ScimGroup group, JsonObject? resource, bool removeAll, IReadOnlyCollection<Guid> added, IReadOnlyCollection<Guid> removed,
+        IReadOnlySet<int> held, CancellationToken cancellationToken)
     {
         var now = time.Now();
         var version = group.Version;
@@ -210,7 +215,7 @@ internal sealed class ScimGroupService(IngestionDbContext db, ScimGroupQueries q
             }
         }
 
-        var (removedIds, addedIds) = await ApplyMembersAsync(group, removeAll, added, removed, cancellationToken);
+        var (removedIds, addedIds) = await ApplyMembersAsync(group, removeAll, added, removed, held, cancellationToken);
         PublishMembers(group, removedIds, addedIds, now);
         if (group.Version == version)
         {
@@ -255,16 +260,19 @@ internal sealed class ScimGroupService(IngestionDbContext db, ScimGroupQueries q
     /// <summary>
     /// Set-based member changes: delete (all but <paramref name="added"/> when <paramref name="removeAll"/>, else
     /// <paramref name="removed"/>), then insert <paramref name="added"/> ignoring existing members. Returns the ids
-    /// actually removed and added. Only ids of the provider's users and groups are added (others are ignored); they are
-    /// share-locked while inserted, so a concurrent delete cannot leave a dangling member.
+    /// actually removed and added. Only ids of the provider's users and groups are added (others are ignored). A user
+    /// deletion cannot leave a dangling member: the users' stripes are held in SHARE mode (<see cref="ScimMemberLocks"/>;
+    /// callers take the ones they can foresee, <paramref name="held"/>, before the group's row lock, and the rest are
+    /// taken here), and nested groups are share-locked while inserted.
     /// </summary>
     private async Task<(List<Guid> Removed, List<Guid> Added)> ApplyMembersAsync(ScimGroup group, bool removeAll, IReadOnlyCollection<Guid> added,
-        IReadOnlyCollection<Guid> removed, CancellationToken cancellationToken)
+        IReadOnlyCollection<Guid> removed, IReadOnlySet<int> held, CancellationToken cancellationToken)
     {
         var provider = group.ProviderId;
         var addIds = added.ToArray();
         if (addIds.Length > 0)
         {
+            await db.ShareAsync(addIds, held, cancellationToken);
             if (addIds.Contains(group.Id))
             {
                 throw ScimException.BadRequest(ScimErrorType.InvalidValue, $"Group {group.Id} cannot be a member of itself.");
@@ -306,7 +314,6 @@ internal sealed class ScimGroupService(IngestionDbContext db, ScimGroupQueries q
                 INSERT INTO ingestion.scim_group_members (provider_id, group_id, member_id, member_type)
                 SELECT u.provider_id, {group.Id}, u.id, 'User' FROM ingestion.scim_users u
                 WHERE u.provider_id = {provider} AND u.id = ANY({addIds})
-                FOR SHARE
                 ON CONFLICT DO NOTHING
                 RETURNING member_id AS "Value"
                 """).ToListAsync(cancellationToken);
@@ -323,6 +330,25 @@ internal sealed class ScimGroupService(IngestionDbContext db, ScimGroupQueries q
         removedIds.Sort();
         addedIds.Sort();
         return (removedIds, addedIds);
+    }
+
+    private static readonly IReadOnlySet<int> NoStripes = new HashSet<int>();
+
+    /// <summary>
+    /// The members a PATCH will add, known before the group is read: member operations never depend on the group's
+    /// attributes, so applying them to an empty group gives the same ids. If that fails, the real application under the
+    /// group's lock reports the error (or <see cref="ApplyMembersAsync"/> takes the stripes it needs).
+    /// </summary>
+    internal static List<Guid> PredictAddedMembers(IReadOnlyList<ScimPatchOperation> operations)
+    {
+        try
+        {
+            return ParseMemberIds(ScimPatch.Apply(new JsonObject(), operations, Schema).Members.Added);
+        }
+        catch (ScimException)
+        {
+            return [];
+        }
     }
 
     /// <summary>Member ids to add, distinct; values that are not ids this server could have issued are left out.</summary>

@@ -116,6 +116,8 @@ internal sealed class ScimUserService(
     {
         var groupCount = await db.InTransactionAsync(async token =>
         {
+            // The user's member stripe first: no add of this user to a group is in flight or can start (ScimMemberLocks).
+            await db.LockExclusiveAsync(ScimWrites.ParseId(id) ?? throw ScimWrites.NotFound(ScimUserMapping.ResourceType, id), token);
             var user = await LockAsync(provider, id, call, token);
             var now = time.Now();
 
