@@ -132,21 +132,8 @@ if (options.Phases.Contains("lookup"))
 if (options.Phases.Contains("patch"))
 {
     await SettleAsync();
-    Console.WriteLine($"User PATCHes for {options.Seconds} s…");
-    results.Add(await LoadRunner.RunAsync("user PATCH (replace title, department)", options.Concurrency, long.MaxValue, duration, async (i, ct) =>
-    {
-        var id = created[Random.Shared.Next(created.Length)];
-        using var request = new HttpRequestMessage(HttpMethod.Patch, $"scim/v2/Users/{id}")
-        {
-            Content = Scim($$"""
-                {"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[
-                 {"op":"Replace","path":"title","value":"Title {{i}}"},
-                 {"op":"Replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department","value":"Dept {{i % 40}}"}]}
-                """),
-        };
-        using var response = await http.SendAsync(request, ct);
-        return ((int)response.StatusCode, response.IsSuccessStatusCode);
-    }, cancel.Token));
+    Console.WriteLine($"User PATCHes (replace title and department) for {options.Seconds} s…");
+    results.Add(await LoadRunner.RunAsync("user PATCH (replace title, department)", options.Concurrency, long.MaxValue, duration, PatchUserAsync, cancel.Token));
     Console.WriteLine(results[^1].Row());
 }
 
@@ -154,6 +141,46 @@ if (options.Phases.Contains("members"))
 {
     await SettleAsync();
     Console.WriteLine($"Creating {options.Groups} groups, then member PATCHes ({options.MembersPerPatch} members each) for {options.Seconds} s…");
+    var groups = await CreateGroupsAsync();
+    results.Add(await LoadRunner.RunAsync($"group member PATCH (add {options.MembersPerPatch})", options.Concurrency, long.MaxValue, duration,
+        (i, ct) => PatchMembersAsync(groups, i, ct), cancel.Token));
+    Console.WriteLine(results[^1].Row());
+}
+
+if (options.Phases.Contains("mixed"))
+{
+    // Half the clients PATCH users while the other half add members to groups: what a group write costs the user writes
+    // that meet it (the same users are in both).
+    await SettleAsync();
+    var half = Math.Max(1, options.Concurrency / 2);
+    Console.WriteLine($"Creating {options.Groups} groups, then user PATCHes ({half} clients) beside member PATCHes ({half} clients) for {options.Seconds} s…");
+    var groups = await CreateGroupsAsync();
+    var mixed = await Task.WhenAll(
+        LoadRunner.RunAsync("user PATCH beside member PATCHes", half, long.MaxValue, duration, PatchUserAsync, cancel.Token),
+        LoadRunner.RunAsync($"group member PATCH (add {options.MembersPerPatch}) beside user PATCHes", half, long.MaxValue, duration,
+            (i, ct) => PatchMembersAsync(groups, i, ct), cancel.Token));
+    results.AddRange(mixed);
+    Console.WriteLine(mixed[0].Row());
+    Console.WriteLine(mixed[1].Row());
+}
+
+async Task<(int Status, bool Success)> PatchUserAsync(long i, CancellationToken ct)
+{
+    var id = created[Random.Shared.Next(created.Length)];
+    using var request = new HttpRequestMessage(HttpMethod.Patch, $"scim/v2/Users/{id}")
+    {
+        Content = Scim($$"""
+            {"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[
+             {"op":"Replace","path":"title","value":"Title {{i}}"},
+             {"op":"Replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department","value":"Dept {{i % 40}}"}]}
+            """),
+    };
+    using var response = await http.SendAsync(request, ct);
+    return ((int)response.StatusCode, response.IsSuccessStatusCode);
+}
+
+async Task<List<string>> CreateGroupsAsync()
+{
     var groups = new List<string>();
     var groupRun = Guid.NewGuid().ToString("N")[..8];
     for (var g = 0; g < options.Groups; g++)
@@ -167,18 +194,19 @@ if (options.Phases.Contains("members"))
         }
     }
 
-    results.Add(await LoadRunner.RunAsync($"group member PATCH (add {options.MembersPerPatch})", options.Concurrency, long.MaxValue, duration, async (i, ct) =>
+    return groups;
+}
+
+async Task<(int Status, bool Success)> PatchMembersAsync(List<string> groups, long i, CancellationToken ct)
+{
+    var group = groups[(int)(i % groups.Count)];
+    var members = string.Join(",", Enumerable.Range(0, options.MembersPerPatch).Select(_ => $$"""{"value":"{{created[Random.Shared.Next(created.Length)]}}"}"""));
+    using var request = new HttpRequestMessage(HttpMethod.Patch, $"scim/v2/Groups/{group}")
     {
-        var group = groups[(int)(i % groups.Count)];
-        var members = string.Join(",", Enumerable.Range(0, options.MembersPerPatch).Select(_ => $$"""{"value":"{{created[Random.Shared.Next(created.Length)]}}"}"""));
-        using var request = new HttpRequestMessage(HttpMethod.Patch, $"scim/v2/Groups/{group}")
-        {
-            Content = Scim($$"""{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Add","path":"members","value":[{{members}}]}]}"""),
-        };
-        using var response = await http.SendAsync(request, ct);
-        return ((int)response.StatusCode, response.IsSuccessStatusCode);
-    }, cancel.Token));
-    Console.WriteLine(results[^1].Row());
+        Content = Scim($$"""{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Add","path":"members","value":[{{members}}]}]}"""),
+    };
+    using var response = await http.SendAsync(request, ct);
+    return ((int)response.StatusCode, response.IsSuccessStatusCode);
 }
 
 Console.WriteLine();
@@ -204,7 +232,7 @@ internal sealed record Options(
         at a system whose data you can spare.
           Bifrost.Benchmarks [--gateway http://localhost:8080] [--token <scim token>]
              [--users 100000] [--concurrency 32] [--seconds 20] [--groups 20] [--members-per-patch 100]
-             [--phases create,lookup,patch,members] [--run <id>] [--no-settle]
+             [--phases create,lookup,patch,members,mixed] [--run <id>] [--no-settle]
           Each phase waits for the machine to be quiet first (the previous phase's events consumed), unless --no-settle.
           A fixed single-core workload is timed before and after (the machine reference): these are shared machines whose
           speed drifts, so compare runs only when their reference times are close.
@@ -226,7 +254,7 @@ internal sealed record Options(
         "--rate", "--samples", "--probes", "--gateways", "--samples-csv", "--run", "--phases", "--providers", "--iterations",
     ];
 
-    private static readonly string[] PhaseNames = ["create", "lookup", "patch", "members"];
+    private static readonly string[] PhaseNames = ["create", "lookup", "patch", "members", "mixed"];
 
     /// <summary>The first argument that is not an option of this tool (or an option without its value), else null.</summary>
     public static string? Unknown(string[] args)
