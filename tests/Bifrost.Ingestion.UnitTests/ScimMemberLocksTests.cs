@@ -60,3 +60,52 @@ public sealed class ScimMemberLocksTests
         Assert.All(counts, c => Assert.InRange(c, 20, 120)); // 64 expected per stripe
     }
 }
+
+/// <summary>The bulkhead in front of group writes (<see cref="ScimGroupWriteGate"/>).</summary>
+public sealed class ScimGroupWriteGateTests
+{
+    [Fact]
+    public async Task No_more_group_writes_run_at_once_than_configured_and_the_rest_wait_their_turn()
+    {
+        var gate = new ScimGroupWriteGate(Microsoft.Extensions.Options.Options.Create(new ScimOptions { GroupWriteConcurrency = 2 }));
+        var running = 0;
+        var most = 0;
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var writes = Enumerable.Range(0, 10).Select(i => gate.RunAsync(async () =>
+        {
+            var now = Interlocked.Increment(ref running);
+            InterlockedMax(ref most, now);
+            await release.Task;
+            Interlocked.Decrement(ref running);
+            return i;
+        }, TestContext.Current.CancellationToken)).ToList();
+
+        await Task.Delay(100, TestContext.Current.CancellationToken);
+        Assert.Equal(2, Volatile.Read(ref running)); // two run, eight wait
+        release.SetResult();
+        Assert.Equal(Enumerable.Range(0, 10), await Task.WhenAll(writes));
+        Assert.Equal(2, most);
+    }
+
+    [Fact]
+    public async Task A_failed_group_write_gives_its_slot_back()
+    {
+        var gate = new ScimGroupWriteGate(Microsoft.Extensions.Options.Options.Create(new ScimOptions { GroupWriteConcurrency = 1 }));
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => gate.RunAsync<int>(() => throw new InvalidOperationException(), TestContext.Current.CancellationToken));
+
+        Assert.Equal(7, await gate.RunAsync(() => Task.FromResult(7), TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken));
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        for (var current = Volatile.Read(ref target); value > current; current = Volatile.Read(ref target))
+        {
+            if (Interlocked.CompareExchange(ref target, value, current) == current)
+            {
+                return;
+            }
+        }
+    }
+}

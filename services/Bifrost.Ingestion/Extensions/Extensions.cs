@@ -27,6 +27,7 @@ internal static class Extensions
         builder.Services.AddScoped<ScimGroupQueries>();
         builder.Services.AddScoped<ScimUserService>();
         builder.Services.AddScoped<ScimGroupService>();
+        builder.Services.AddSingleton<ScimGroupWriteGate>();
         builder.Services.AddScoped<ScimBulkProcessor>();
         builder.Services.AddSingleton<ScimUserCreateBatcher>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ScimUserCreateBatcher>());

@@ -42,6 +42,14 @@ internal sealed class ScimOptions
     [Range(1, 16)]
     public int WriteBatchWriters { get; set; } = 2;
 
+    /// <summary>
+    /// Group writes (create, PUT, PATCH, DELETE) in flight at once; the others wait in memory, not on a database
+    /// connection. A group write holds its connection for its whole transaction, so without a cap a large group sync
+    /// fills the pool and user writes and reads queue behind it (<see cref="Services.ScimGroupWriteGate"/>).
+    /// </summary>
+    [Range(1, 64)]
+    public int GroupWriteConcurrency { get; set; } = 4;
+
     /// <summary>Member ids per <c>ScimGroupMembersAdded</c>/<c>ScimGroupMembersRemoved</c> event.</summary>
     [Range(1, 100_000)]
     public int MemberEventBatchSize { get; set; } = 1000;

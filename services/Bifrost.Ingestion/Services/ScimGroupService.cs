@@ -14,7 +14,8 @@ namespace Bifrost.Ingestion.Services;
 /// Member ids that are not users or groups of the provider (malformed, unknown, another provider's) are ignored: they
 /// never become members. Entra only sends ids it got from this server; Microsoft's validator sends junk and expects 204.
 /// </summary>
-internal sealed class ScimGroupService(IngestionDbContext db, ScimGroupQueries queries, TimeProvider time, IOptions<ScimOptions> options, ILogger<ScimGroupService> logger)
+internal sealed class ScimGroupService(IngestionDbContext db, ScimGroupQueries queries, ScimGroupWriteGate gate, TimeProvider time, IOptions<ScimOptions> options,
+    ILogger<ScimGroupService> logger)
 {
     private static readonly ScimSchema Schema = ScimSchemas.Group;
 
@@ -57,7 +58,7 @@ internal sealed class ScimGroupService(IngestionDbContext db, ScimGroupQueries q
         ScimGroup group;
         try
         {
-            group = await db.InTransactionAsync(async token =>
+            group = await gate.RunAsync(() => db.InTransactionAsync(async token =>
             {
                 var held = await db.ShareAsync(memberIds, NoStripes, token);
                 var now = time.Now();
@@ -82,7 +83,7 @@ internal sealed class ScimGroupService(IngestionDbContext db, ScimGroupQueries q
                 }
 
                 return group;
-            }, cancellationToken);
+            }, cancellationToken), cancellationToken);
         }
         catch (DbUpdateException ex) when (ScimWrites.IsUniqueViolation(ex))
         {
@@ -99,14 +100,14 @@ internal sealed class ScimGroupService(IngestionDbContext db, ScimGroupQueries q
     {
         var resource = ScimResource.Normalize(body, Schema);
         var memberIds = ParseMemberIds(ScimResource.DetachMembers(resource));
-        var group = await db.InTransactionAsync(async token =>
+        var group = await gate.RunAsync(() => db.InTransactionAsync(async token =>
         {
             var held = await db.ShareAsync(memberIds, NoStripes, token);
             var group = await LockAsync(provider, id, call, token);
             await ChangeAsync(group, JsonNode.DeepEquals(group.Resource, resource) ? null : (JsonObject)resource.DeepClone(),
                 removeAll: true, memberIds, [], held, token);
             return group;
-        }, cancellationToken);
+        }, cancellationToken), cancellationToken);
         return new ScimResult(StatusCodes.Status200OK, await RenderAsync(provider, group.ToRow(), clone: true, call, cancellationToken), ETag: ScimETag.Format(group.Version));
     }
 
@@ -118,7 +119,7 @@ internal sealed class ScimGroupService(IngestionDbContext db, ScimGroupQueries q
     {
         var operations = ScimPatch.Parse(body);
         var predicted = PredictAddedMembers(operations);
-        var group = await db.InTransactionAsync(async token =>
+        var group = await gate.RunAsync(() => db.InTransactionAsync(async token =>
         {
             var held = await db.ShareAsync(predicted, NoStripes, token);
             var group = await LockAsync(provider, id, call, token);
@@ -137,7 +138,7 @@ internal sealed class ScimGroupService(IngestionDbContext db, ScimGroupQueries q
             }
 
             return group;
-        }, cancellationToken);
+        }, cancellationToken), cancellationToken);
 
         return call.HasSelection
             ? new ScimResult(StatusCodes.Status200OK, await RenderAsync(provider, group.ToRow(), clone: true, call, cancellationToken), ETag: ScimETag.Format(group.Version))
@@ -150,7 +151,7 @@ internal sealed class ScimGroupService(IngestionDbContext db, ScimGroupQueries q
     /// </summary>
     public async Task<ScimResult> DeleteAsync(Guid provider, string id, ScimCall call, CancellationToken cancellationToken)
     {
-        var parentCount = await db.InTransactionAsync(async token =>
+        var parentCount = await gate.RunAsync(() => db.InTransactionAsync(async token =>
         {
             var group = await LockAsync(provider, id, call, token);
             var now = time.Now();
@@ -179,7 +180,7 @@ internal sealed class ScimGroupService(IngestionDbContext db, ScimGroupQueries q
             db.AddOutboxMessage(new ScimGroupDeleted { ProviderId = provider, GroupId = group.Id, Version = group.Version + 1, OccurredAt = now }, time);
             await db.SaveChangesAsync(token);
             return parents.Count;
-        }, cancellationToken);
+        }, cancellationToken), cancellationToken);
 
         IngestionLog.GroupDeleted(logger, Guid.Parse(id), provider, parentCount);
         return ScimResult.NoContent();
