@@ -58,7 +58,7 @@ internal sealed class ScimGroupService(IngestionDbContext db, ScimGroupQueries q
         ScimGroup group;
         try
         {
-            group = await gate.RunAsync(() => db.InTransactionAsync(async token =>
+            group = await WriteAsync(async token =>
             {
                 var held = await db.ShareAsync(memberIds, NoStripes, token);
                 var now = time.Now();
@@ -83,7 +83,7 @@ internal sealed class ScimGroupService(IngestionDbContext db, ScimGroupQueries q
                 }
 
                 return group;
-            }, cancellationToken), cancellationToken);
+            }, cancellationToken);
         }
         catch (DbUpdateException ex) when (ScimWrites.IsUniqueViolation(ex))
         {
@@ -100,14 +100,14 @@ internal sealed class ScimGroupService(IngestionDbContext db, ScimGroupQueries q
     {
         var resource = ScimResource.Normalize(body, Schema);
         var memberIds = ParseMemberIds(ScimResource.DetachMembers(resource));
-        var group = await gate.RunAsync(() => db.InTransactionAsync(async token =>
+        var group = await WriteAsync(async token =>
         {
             var held = await db.ShareAsync(memberIds, NoStripes, token);
             var group = await LockAsync(provider, id, call, token);
             await ChangeAsync(group, JsonNode.DeepEquals(group.Resource, resource) ? null : (JsonObject)resource.DeepClone(),
                 removeAll: true, memberIds, [], held, token);
             return group;
-        }, cancellationToken), cancellationToken);
+        }, cancellationToken);
         return new ScimResult(StatusCodes.Status200OK, await RenderAsync(provider, group.ToRow(), clone: true, call, cancellationToken), ETag: ScimETag.Format(group.Version));
     }
 
@@ -119,7 +119,7 @@ internal sealed class ScimGroupService(IngestionDbContext db, ScimGroupQueries q
     {
         var operations = ScimPatch.Parse(body);
         var predicted = PredictAddedMembers(operations);
-        var group = await gate.RunAsync(() => db.InTransactionAsync(async token =>
+        var group = await WriteAsync(async token =>
         {
             var held = await db.ShareAsync(predicted, NoStripes, token);
             var group = await LockAsync(provider, id, call, token);
@@ -138,7 +138,7 @@ internal sealed class ScimGroupService(IngestionDbContext db, ScimGroupQueries q
             }
 
             return group;
-        }, cancellationToken), cancellationToken);
+        }, cancellationToken);
 
         return call.HasSelection
             ? new ScimResult(StatusCodes.Status200OK, await RenderAsync(provider, group.ToRow(), clone: true, call, cancellationToken), ETag: ScimETag.Format(group.Version))
@@ -151,7 +151,7 @@ internal sealed class ScimGroupService(IngestionDbContext db, ScimGroupQueries q
     /// </summary>
     public async Task<ScimResult> DeleteAsync(Guid provider, string id, ScimCall call, CancellationToken cancellationToken)
     {
-        var parentCount = await gate.RunAsync(() => db.InTransactionAsync(async token =>
+        var parentCount = await WriteAsync(async token =>
         {
             var group = await LockAsync(provider, id, call, token);
             var now = time.Now();
@@ -180,7 +180,7 @@ internal sealed class ScimGroupService(IngestionDbContext db, ScimGroupQueries q
             db.AddOutboxMessage(new ScimGroupDeleted { ProviderId = provider, GroupId = group.Id, Version = group.Version + 1, OccurredAt = now }, time);
             await db.SaveChangesAsync(token);
             return parents.Count;
-        }, cancellationToken), cancellationToken);
+        }, cancellationToken);
 
         IngestionLog.GroupDeleted(logger, Guid.Parse(id), provider, parentCount);
         return ScimResult.NoContent();
@@ -332,6 +332,10 @@ internal sealed class ScimGroupService(IngestionDbContext db, ScimGroupQueries q
         addedIds.Sort();
         return (removedIds, addedIds);
     }
+
+    /// <summary>One group write: a slot of the bulkhead (<see cref="ScimGroupWriteGate"/>), then one transaction.</summary>
+    private Task<T> WriteAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
+        gate.RunAsync(() => db.InTransactionAsync(work, cancellationToken), cancellationToken);
 
     private static readonly IReadOnlySet<int> NoStripes = new HashSet<int>();
 
