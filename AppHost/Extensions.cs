@@ -156,6 +156,30 @@ internal static class Extensions
     }
 
     /// <summary>
+    /// <c>Bifrost:Telemetry:ExportIntervalMs</c>: how often every project exports its metrics, and its batched logs and
+    /// spans, to the dashboard. Aspire makes it a second in development, so that the dashboard's charts move; each
+    /// export collects every instrument of the process at once. Unset keeps Aspire's second (a load test may want the
+    /// OpenTelemetry default of 60 s for metrics, closer to production).
+    /// </summary>
+    public static IDistributedApplicationBuilder WithTelemetryExportInterval(this IDistributedApplicationBuilder builder)
+    {
+        if (builder.Configuration["Bifrost:Telemetry:ExportIntervalMs"] is not { Length: > 0 } interval)
+        {
+            return builder;
+        }
+
+        foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
+        {
+            builder.CreateResourceBuilder(project)
+                .WithEnvironment("OTEL_METRIC_EXPORT_INTERVAL", interval)
+                .WithEnvironment("OTEL_BLRP_SCHEDULE_DELAY", interval)
+                .WithEnvironment("OTEL_BSP_SCHEDULE_DELAY", interval);
+        }
+
+        return builder;
+    }
+
+    /// <summary>
     /// Every service, PostgreSQL, RabbitMQ and the dashboard share this machine's cores. An idle .NET thread-pool worker
     /// spins before it sleeps, which pays on a dedicated server and wastes a shared core: under SCIM load a third of
     /// ingestion's CPU went to spinning. <c>Bifrost:ThreadPoolSpinLimit</c> (0 by default here; empty keeps the

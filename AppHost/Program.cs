@@ -30,6 +30,7 @@ identity.WithEnvironment("Bifrost__PublicBaseUrl", gateways[0].GetEndpoint("http
 builder.AddDemo(credentials, gateways[0], graphEmulator);
 
 builder.WithTraceSampling();
+builder.WithTelemetryExportInterval();
 builder.WithSharedMachineThreadPools();
 
 builder.Build().Run();
