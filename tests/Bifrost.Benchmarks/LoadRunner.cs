@@ -8,16 +8,19 @@ namespace Bifrost.Benchmarks;
 internal sealed class OperationStats(string name)
 {
     private readonly ConcurrentBag<double> _latenciesMs = [];
+    private readonly ConcurrentBag<(int Second, double Ms)> _bySecond = [];
     private readonly ConcurrentDictionary<int, int> _errors = new();
     private long _count;
 
     public string Name => name;
     public TimeSpan Elapsed { get; set; }
 
-    public void Record(double milliseconds, int status, bool success)
+    /// <summary>Records one answer, <paramref name="startedAt"/> after the phase began.</summary>
+    public void Record(double milliseconds, int status, bool success, TimeSpan startedAt)
     {
         Interlocked.Increment(ref _count);
         _latenciesMs.Add(milliseconds);
+        _bySecond.Add(((int)startedAt.TotalSeconds, milliseconds));
         if (!success)
         {
             _errors.AddOrUpdate(status, 1, (_, n) => n + 1);
@@ -33,6 +36,22 @@ internal sealed class OperationStats(string name)
         var errors = _errors.IsEmpty ? "0" : string.Join(" ", _errors.OrderBy(e => e.Key).Select(e => $"{e.Value}×{e.Key}"));
         return string.Create(CultureInfo.InvariantCulture,
             $"| {name} | {Count} | {Count / Elapsed.TotalSeconds:0} | {Percentile(0.50):0.0} | {Percentile(0.99):0.0} | {Percentile(1.0):0.0} | {errors} |");
+    }
+
+    /// <summary>
+    /// Where the tail is: how many seconds of the phase (by start time) had a p99 over <paramref name="limitMs"/>, and
+    /// the worst of them. A tail spread over every second is queueing; one in a few seconds is a stall (a start-up, a
+    /// checkpoint, a pause).
+    /// </summary>
+    public string Tail(double limitMs = 50)
+    {
+        var seconds = _bySecond.GroupBy(s => s.Second)
+            .Select(g => (Second: g.Key, P99: g.Select(s => s.Ms).Order().ElementAt(Math.Max(0, (int)Math.Ceiling(0.99 * g.Count()) - 1))))
+            .OrderBy(s => s.Second).ToList();
+        var over = seconds.Where(s => s.P99 > limitMs).OrderByDescending(s => s.P99).ToList();
+        var worst = string.Join(", ", over.Take(5).Select(s => string.Create(CultureInfo.InvariantCulture, $"second {s.Second}: {s.P99:0} ms")));
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{over.Count} of {seconds.Count} seconds had a p99 over {limitMs:0} ms{(over.Count > 0 ? $" (worst: {worst})" : "")}");
     }
 
     public const string Header = "| operation | requests | req/s | p50 ms | p99 ms | max ms | errors |\n|---|---|---|---|---|---|---|";
@@ -74,11 +93,67 @@ internal static class LoadRunner
                     (status, success) = (0, false);
                 }
 
-                stats.Record(Stopwatch.GetElapsedTime(start).TotalMilliseconds, status, success);
+                stats.Record(Stopwatch.GetElapsedTime(start).TotalMilliseconds, status, success, clock.Elapsed - Stopwatch.GetElapsedTime(start));
             }
         });
         await Task.WhenAll(workers);
         stats.Elapsed = clock.Elapsed;
         return stats;
+    }
+
+    /// <summary>
+    /// Open loop: starts <paramref name="rate"/> operations per second on a fixed schedule, whether earlier ones have
+    /// answered or not (as independent provisioning jobs arrive), until <paramref name="total"/> operations have started
+    /// or <paramref name="duration"/> has passed. Each latency runs from the operation's scheduled start, so time spent
+    /// queued behind a slow system counts (no coordinated omission). At most <paramref name="maxInFlight"/> run at once:
+    /// past that, the schedule falls behind and the wait shows in the latencies.
+    /// </summary>
+    public static async Task<OperationStats> RunAtRateAsync(string name, int rate, int maxInFlight, long total, TimeSpan duration,
+        Func<long, CancellationToken, Task<(int Status, bool Success)>> operation, CancellationToken cancellationToken)
+    {
+        var stats = new OperationStats(name);
+        using var slots = new SemaphoreSlim(maxInFlight);
+        var running = new List<Task>();
+        var clock = Stopwatch.StartNew();
+        var due = Math.Min(total, (long)(duration.TotalSeconds * rate));
+        for (var i = 0L; i < due && !cancellationToken.IsCancellationRequested;)
+        {
+            // Start everything scheduled up to now, then sleep until the next one is due (a millisecond at least).
+            var scheduledNow = Math.Min(due, (long)(clock.Elapsed.TotalSeconds * rate) + 1);
+            for (; i < scheduledNow; i++)
+            {
+                var scheduled = TimeSpan.FromSeconds((double)i / rate);
+                await slots.WaitAsync(cancellationToken);
+                running.Add(RunOneAsync(i, scheduled));
+            }
+
+            var untilNext = TimeSpan.FromSeconds((double)i / rate) - clock.Elapsed;
+            await Task.Delay(untilNext > TimeSpan.FromMilliseconds(1) ? untilNext : TimeSpan.FromMilliseconds(1), cancellationToken);
+        }
+
+        await Task.WhenAll(running);
+        stats.Elapsed = clock.Elapsed;
+        return stats;
+
+        async Task RunOneAsync(long i, TimeSpan scheduled)
+        {
+            await Task.Yield();
+            int status;
+            bool success;
+            try
+            {
+                (status, success) = await operation(i, cancellationToken);
+            }
+            catch (HttpRequestException)
+            {
+                (status, success) = (0, false);
+            }
+            finally
+            {
+                slots.Release();
+            }
+
+            stats.Record((clock.Elapsed - scheduled).TotalMilliseconds, status, success, scheduled);
+        }
     }
 }

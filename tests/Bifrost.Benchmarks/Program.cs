@@ -24,7 +24,9 @@ if (args.Contains("--token-check"))
 }
 
 var options = Options.Parse(args);
-using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.Concurrency * 2, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+// An open loop (--rate) keeps up to MaxInFlight requests outstanding when the system falls behind.
+const int MaxInFlight = 512;
+using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.Paced ? MaxInFlight : options.Concurrency * 2, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
 {
     BaseAddress = new Uri(options.Gateway.TrimEnd('/') + "/"),
     Timeout = TimeSpan.FromSeconds(60),
@@ -50,6 +52,7 @@ var run = options.Run ?? Guid.NewGuid().ToString("N")[..8];
 string UserName(long i) => $"bench-{run}-{i}@load.test";
 var ids = new string[options.Users];
 var results = new List<OperationStats>();
+var cpuLines = new List<string>();
 
 static StringContent Scim(string json) => new(json, Encoding.UTF8, "application/scim+json");
 
@@ -77,7 +80,7 @@ Console.WriteLine($"  (machine reference: {referenceBefore.TotalMilliseconds:0} 
 if (options.Phases.Contains("create"))
 {
     Console.WriteLine($"Creating {options.Users} users ({options.Concurrency} concurrent)…");
-    results.Add(await LoadRunner.RunAsync("create user (POST /Users)", options.Concurrency, options.Users, TimeSpan.FromHours(1), async (i, ct) =>
+    await MeasureAsync(async () => [await RunAsync("create user (POST /Users)", options.Concurrency, options.Users, TimeSpan.FromHours(1), async (i, ct) =>
     {
         using var response = await http.PostAsync("scim/v2/Users", Scim($$$"""
             {"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
@@ -92,8 +95,7 @@ if (options.Phases.Contains("create"))
         }
 
         return ((int)response.StatusCode, response.IsSuccessStatusCode);
-    }, cancel.Token));
-    Console.WriteLine(results[^1].Row());
+    }, cancel.Token)]);
 }
 else
 {
@@ -119,22 +121,20 @@ if (options.Phases.Contains("lookup"))
 {
     await SettleAsync();
     Console.WriteLine($"userName eq lookups for {options.Seconds} s…");
-    results.Add(await LoadRunner.RunAsync("lookup userName eq (GET /Users?filter)", options.Concurrency, long.MaxValue, duration, async (i, ct) =>
+    await MeasureAsync(async () => [await RunAsync("lookup userName eq (GET /Users?filter)", options.Concurrency, long.MaxValue, duration, async (i, ct) =>
     {
         var n = Random.Shared.NextInt64(options.Users);
         using var response = await http.GetAsync($"scim/v2/Users?filter={Uri.EscapeDataString($"userName eq \"{UserName(n)}\"")}", ct);
         var body = await response.Content.ReadAsStringAsync(ct);
         return ((int)response.StatusCode, response.IsSuccessStatusCode && body.Contains("\"totalResults\":1", StringComparison.Ordinal));
-    }, cancel.Token));
-    Console.WriteLine(results[^1].Row());
+    }, cancel.Token)]);
 }
 
 if (options.Phases.Contains("patch"))
 {
     await SettleAsync();
     Console.WriteLine($"User PATCHes (replace title and department) for {options.Seconds} s…");
-    results.Add(await LoadRunner.RunAsync("user PATCH (replace title, department)", options.Concurrency, long.MaxValue, duration, PatchUserAsync, cancel.Token));
-    Console.WriteLine(results[^1].Row());
+    await MeasureAsync(async () => [await RunAsync("user PATCH (replace title, department)", options.Concurrency, long.MaxValue, duration, PatchUserAsync, cancel.Token)]);
 }
 
 if (options.Phases.Contains("members"))
@@ -142,9 +142,8 @@ if (options.Phases.Contains("members"))
     await SettleAsync();
     Console.WriteLine($"Creating {options.Groups} groups, then member PATCHes ({options.MembersPerPatch} members each) for {options.Seconds} s…");
     var groups = await CreateGroupsAsync();
-    results.Add(await LoadRunner.RunAsync($"group member PATCH (add {options.MembersPerPatch})", options.Concurrency, long.MaxValue, duration,
-        (i, ct) => PatchMembersAsync(groups, i, ct), cancel.Token));
-    Console.WriteLine(results[^1].Row());
+    await MeasureAsync(async () => [await RunAsync($"group member PATCH (add {options.MembersPerPatch})", options.Concurrency, long.MaxValue, duration,
+        (i, ct) => PatchMembersAsync(groups, i, ct), cancel.Token)]);
 }
 
 if (options.Phases.Contains("mixed"))
@@ -155,13 +154,51 @@ if (options.Phases.Contains("mixed"))
     var half = Math.Max(1, options.Concurrency / 2);
     Console.WriteLine($"Creating {options.Groups} groups, then user PATCHes ({half} clients) beside member PATCHes ({half} clients) for {options.Seconds} s…");
     var groups = await CreateGroupsAsync();
-    var mixed = await Task.WhenAll(
-        LoadRunner.RunAsync("user PATCH beside member PATCHes", half, long.MaxValue, duration, PatchUserAsync, cancel.Token),
-        LoadRunner.RunAsync($"group member PATCH (add {options.MembersPerPatch}) beside user PATCHes", half, long.MaxValue, duration,
-            (i, ct) => PatchMembersAsync(groups, i, ct), cancel.Token));
-    results.AddRange(mixed);
-    Console.WriteLine(mixed[0].Row());
-    Console.WriteLine(mixed[1].Row());
+    await MeasureAsync(() => Task.WhenAll(
+        RunAsync("user PATCH beside member PATCHes", half, long.MaxValue, duration, PatchUserAsync, cancel.Token),
+        RunAsync($"group member PATCH (add {options.MembersPerPatch}) beside user PATCHes", half, long.MaxValue, duration,
+            (i, ct) => PatchMembersAsync(groups, i, ct), cancel.Token)));
+}
+
+// Closed loop (--concurrency clients, each sending its next request when the last answered) unless --rate is given:
+// then an open loop at that many requests per second in all (split like the clients in the mixed phase).
+Task<OperationStats> RunAsync(string name, int concurrency, long total, TimeSpan duration,
+    Func<long, CancellationToken, Task<(int Status, bool Success)>> operation, CancellationToken cancellationToken) =>
+    options.Paced
+        ? LoadRunner.RunAtRateAsync($"{name} at {options.Rate * concurrency / options.Concurrency}/s", Math.Max(1, options.Rate * concurrency / options.Concurrency),
+            MaxInFlight, total, duration, operation, cancellationToken)
+        : LoadRunner.RunAsync(name, concurrency, total, duration, operation, cancellationToken);
+
+// Runs one phase and prints its rows, then the CPU each request cost, by process: over the phase itself, and up to the
+// end of the events' drain (the consumers' share of the work comes after the last response).
+async Task MeasureAsync(Func<Task<OperationStats[]>> phase)
+{
+    var start = CpuSnapshot.Take();
+    var stats = await phase();
+    var end = CpuSnapshot.Take();
+    results.AddRange(stats);
+    foreach (var row in stats)
+    {
+        Console.WriteLine(row.Row());
+        Console.WriteLine($"  tail: {row.Tail()}");
+    }
+
+    if (start is null || end is null)
+    {
+        return;
+    }
+
+    var requests = stats.Sum(s => s.Count);
+    var name = string.Join(" + ", stats.Select(s => s.Name));
+    cpuLines.Add($"{name}, during the phase: {end.PerRequest(start, requests)}");
+    Console.WriteLine($"  CPU during the phase: {end.PerRequest(start, requests)}");
+    if (options.Settle)
+    {
+        await SettleAsync();
+        var drained = CpuSnapshot.Take()!;
+        cpuLines.Add($"{name}, up to the end of the drain: {drained.PerRequest(start, requests)}");
+        Console.WriteLine($"  CPU up to the end of the drain: {drained.PerRequest(start, requests)}");
+    }
 }
 
 async Task<(int Status, bool Success)> PatchUserAsync(long i, CancellationToken ct)
@@ -220,11 +257,18 @@ foreach (var result in results)
     Console.WriteLine(result.Row());
 }
 
+if (cpuLines.Count > 0)
+{
+    Console.WriteLine();
+    Console.WriteLine("CPU milliseconds per request, by process (from /proc; compare these between builds when the machine's speed drifts):");
+    cpuLines.ForEach(line => Console.WriteLine($"- {line}"));
+}
+
 return 0;
 
 internal sealed record Options(
     string Mode, string Gateway, string Token, string AdminKey, int Users, int Concurrency, int Seconds, int Groups, int MembersPerPatch,
-    int Rate, int Samples, int Probes, string[] Gateways, string? SamplesCsv, string? Run, string[] Phases, bool Settle)
+    int Rate, int Samples, int Probes, string[] Gateways, string? SamplesCsv, string? Run, string[] Phases, bool Settle, bool Paced)
 {
     public const string Usage = """
         SCIM load through the gateway, shaped like Entra's provisioning engine: creates, userName lookups, user PATCHes and
@@ -234,6 +278,10 @@ internal sealed record Options(
              [--users 100000] [--concurrency 32] [--seconds 20] [--groups 20] [--members-per-patch 100]
              [--phases create,lookup,patch,members,mixed] [--run <id>] [--no-settle]
           Each phase waits for the machine to be quiet first (the previous phase's events consumed), unless --no-settle.
+          --rate <n>: an open loop instead of --concurrency clients: n requests per second whether or not earlier ones
+          have answered, each latency counted from its scheduled start (the latency at a given load, not at saturation).
+          After each phase: the CPU milliseconds each request cost, by process (from /proc), over the phase and up to the
+          end of its events' drain. Requests per second drift with the host; CPU per request is the figure to compare.
           A fixed single-core workload is timed before and after (the machine reference): these are shared machines whose
           speed drifts, so compare runs only when their reference times are close.
           The users are named after the run id: --run <id of an earlier run> --phases lookup,patch measures again on them.
@@ -304,6 +352,7 @@ internal sealed record Options(
             args.Contains("--samples-csv") ? Value("samples-csv", null) : null,
             args.Contains("--run") ? Value("run", null) : null,
             Value("phases", "create,lookup,patch,members").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-            !args.Contains("--no-settle"));
+            !args.Contains("--no-settle"),
+            args.Contains("--rate"));
     }
 }
