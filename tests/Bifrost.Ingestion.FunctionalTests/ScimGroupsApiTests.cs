@@ -191,6 +191,50 @@ public sealed class ScimGroupsApiTests(IngestionApiFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task User_PATCH_and_PUT_answer_with_the_groups_each_user_is_in_even_when_written_together()
+    {
+        // Eight users, written at once so that they share write batches: users 0-3 are in group A, 2-7 in group B.
+        var users = new List<string>();
+        for (var i = 0; i < 8; i++)
+        {
+            users.Add(await Client.CreateUserAsync(UniqueName()));
+        }
+
+        var tag = Guid.NewGuid().ToString("N");
+        var a = await Client.CreateGroupAsync($"a-{tag}", $",\"members\":[{string.Join(",", users.Take(4).Select(u => $$"""{"value":"{{u}}"}"""))}]");
+        var b = await Client.CreateGroupAsync($"b-{tag}", $",\"members\":[{string.Join(",", users.Skip(2).Select(u => $$"""{"value":"{{u}}"}"""))}]");
+        string[] Expected(int i) => [.. (i < 4 ? [a] : Array.Empty<string>()).Concat(i >= 2 ? [b] : [])];
+
+        var patches = await Task.WhenAll(users.Select(u => Client.PatchScimAsync($"/scim/v2/Users/{u}",
+            """{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"title","value":"Changed"}]}""")));
+        var put = await Client.PutScimAsync($"/scim/v2/Users/{users[3]}",
+            $$"""{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"{{UniqueName()}}","title":"Put"}""");
+        var unchanged = await Client.PatchScimAsync($"/scim/v2/Users/{users[0]}",
+            """{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"title","value":"Changed"}]}""");
+        var excluded = await Client.PatchScimAsync($"/scim/v2/Users/{users[2]}?excludedAttributes=groups",
+            """{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"title","value":"Excluded"}]}""");
+
+        string[] GroupsOf(ScimResponse response) =>
+            [.. (response.Body!["groups"]?.AsArray() ?? []).Select(g => g!["value"]!.GetValue<string>())];
+        for (var i = 0; i < users.Count; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, patches[i].Status);
+            Assert.Equal("Changed", patches[i].Body!["title"]!.GetValue<string>());
+            Assert.Equal(Expected(i), GroupsOf(patches[i]));
+        }
+
+        Assert.Equal(HttpStatusCode.OK, put.Status);
+        Assert.Equal(Expected(3), GroupsOf(put));
+        var first = put.Body!["groups"]![0]!;
+        Assert.Equal($"a-{tag}", first["display"]!.GetValue<string>());
+        Assert.EndsWith($"/Groups/{a}", first["$ref"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(Expected(0), GroupsOf(unchanged));
+        Assert.Equal(HttpStatusCode.OK, excluded.Status);
+        Assert.Null(excluded.Body!["groups"]);
+        Assert.Equal("Excluded", excluded.Body!["title"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Unknown_foreign_or_malformed_member_ids_are_ignored_and_never_become_members()
     {
         var id = await Client.CreateGroupAsync($"g-{Guid.NewGuid():N}");

@@ -114,15 +114,23 @@ internal sealed class ScimUserQueries(IngestionDbContext db, IOptions<ScimOption
             return;
         }
 
-        var ids = resources.Select(r => r.Id).ToArray();
-        var memberships = await Db.GroupMembers.AsNoTracking()
-            .Where(m => m.ProviderId == provider && ids.Contains(m.MemberId))
-            .Join(Db.Groups, m => m.GroupId, g => g.Id, (m, g) => new { m.MemberId, Group = new ScimGroupRef(g.Id, g.DisplayName) })
-            .ToListAsync(cancellationToken);
-        var byUser = memberships.ToLookup(m => m.MemberId, m => m.Group);
+        var byUser = await GroupsOfAsync(Db, provider, resources.Select(r => r.Id).ToArray(), cancellationToken);
         foreach (var (id, resource) in resources)
         {
             SetGroups(resource, byUser[id], baseUrl);
         }
+    }
+
+    /// <summary>
+    /// The direct groups of each of <paramref name="userIds"/> in <paramref name="provider"/>: one query, on the
+    /// membership table's member index. Also run inside a write's transaction, to answer with what it committed.
+    /// </summary>
+    public static async Task<ILookup<Guid, ScimGroupRef>> GroupsOfAsync(IngestionDbContext db, Guid provider, Guid[] userIds, CancellationToken cancellationToken)
+    {
+        var memberships = await db.GroupMembers.AsNoTracking()
+            .Where(m => m.ProviderId == provider && userIds.Contains(m.MemberId))
+            .Join(db.Groups, m => m.GroupId, g => g.Id, (m, g) => new { m.MemberId, Group = new ScimGroupRef(g.Id, g.DisplayName) })
+            .ToListAsync(cancellationToken);
+        return memberships.ToLookup(m => m.MemberId, m => m.Group);
     }
 }

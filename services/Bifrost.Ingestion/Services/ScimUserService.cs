@@ -91,8 +91,8 @@ internal sealed class ScimUserService(
     {
         var userId = ScimWrites.ParseId(id) ?? throw ScimWrites.NotFound(ScimUserMapping.ResourceType, id);
         var resource = ScimUserMapping.PrepareForStorage(ScimResource.Normalize(body, Schema));
-        var updated = await updates.UpdateAsync(provider, userId, call, _ => resource, cancellationToken);
-        return await ResultAsync(provider, updated.Row, call, cancellationToken);
+        var updated = await updates.UpdateAsync(provider, userId, call, WithGroups(call), _ => resource, cancellationToken);
+        return Result(updated, call);
     }
 
     /// <summary>PATCH /Users/{id}: answers 200 with the resource. No operations, or operations that change nothing, are a no-op.</summary>
@@ -100,12 +100,12 @@ internal sealed class ScimUserService(
     {
         var operations = ScimPatch.Parse(body);
         var userId = ScimWrites.ParseId(id) ?? throw ScimWrites.NotFound(ScimUserMapping.ResourceType, id);
-        var updated = await updates.UpdateAsync(provider, userId, call, user =>
+        var updated = await updates.UpdateAsync(provider, userId, call, WithGroups(call), user =>
             operations.Count > 0 && ScimPatch.Apply(user.Resource, operations, Schema) is { ResourceChanged: true } result
                 ? ScimUserMapping.PrepareForStorage(result.Resource)
                 : null,
             cancellationToken);
-        return await ResultAsync(provider, updated.Row, call, cancellationToken);
+        return Result(updated, call);
     }
 
     /// <summary>
@@ -165,8 +165,19 @@ internal sealed class ScimUserService(
         return user;
     }
 
-    private async Task<ScimResult> ResultAsync(Guid provider, ScimRow row, ScimCall call, CancellationToken cancellationToken) =>
-        new(StatusCodes.Status200OK, await RenderAsync(provider, row, clone: true, call, cancellationToken), ETag: ScimETag.Format(row.Version));
+    private static bool WithGroups(ScimCall call) => call.Selection.IsReturned("groups", Schema);
+
+    /// <summary>The answer to a PUT or PATCH: the user as written, with the groups its transaction read.</summary>
+    private ScimResult Result(ScimUserUpdateBatcher.Updated updated, ScimCall call)
+    {
+        var json = queries.ToScim(updated.Row, clone: true, call.BaseUrl);
+        if (updated.Groups is { } groups)
+        {
+            ScimUserQueries.SetGroups(json, groups, call.BaseUrl);
+        }
+
+        return new ScimResult(StatusCodes.Status200OK, Select(json, call.Selection), ETag: ScimETag.Format(updated.Row.Version));
+    }
 
 
     private JsonObject Render(ScimUserRead read, ScimAttributeSelection selection, string baseUrl)
@@ -178,17 +189,6 @@ internal sealed class ScimUserService(
         }
 
         return Select(json, selection);
-    }
-
-    private async Task<JsonObject> RenderAsync(Guid provider, ScimRow row, bool clone, ScimCall call, CancellationToken cancellationToken)
-    {
-        var json = queries.ToScim(row, clone, call.BaseUrl);
-        if (call.Selection.IsReturned("groups", Schema))
-        {
-            await queries.AddRelationsAsync(provider, [(row.Id, json)], call.BaseUrl, cancellationToken);
-        }
-
-        return Select(json, call.Selection);
     }
 
     private async Task<List<JsonObject>> RenderAsync(Guid provider, IReadOnlyList<ScimRow> rows, ScimAttributeSelection selection, string baseUrl, CancellationToken cancellationToken)

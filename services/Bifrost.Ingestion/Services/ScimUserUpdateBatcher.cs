@@ -25,10 +25,11 @@ internal sealed partial class ScimUserUpdateBatcher(
     /// <summary>
     /// Locks the user, checks <c>If-Match</c>, and stores what <paramref name="change"/> makes of it (null: nothing
     /// changes, nothing is bumped or published). <paramref name="change"/> may run more than once (a transient failure
-    /// runs the transaction again), each time on a freshly read user.
+    /// runs the transaction again), each time on a freshly read user. With <paramref name="withGroups"/>, the user's
+    /// groups are read in the same transaction (one query for the batch), for the answer.
     /// </summary>
-    public Task<Updated> UpdateAsync(Guid provider, Guid userId, ScimCall call, Func<ScimUser, JsonObject?> change, CancellationToken cancellationToken) =>
-        WriteAsync(new Update(provider, userId, call, change), cancellationToken);
+    public Task<Updated> UpdateAsync(Guid provider, Guid userId, ScimCall call, bool withGroups, Func<ScimUser, JsonObject?> change, CancellationToken cancellationToken) =>
+        WriteAsync(new Update(provider, userId, call, change, withGroups), cancellationToken);
 
     protected override async Task WriteBatchAsync(IReadOnlyList<Pending> batch)
     {
@@ -109,7 +110,7 @@ internal sealed partial class ScimUserUpdateBatcher(
                     {
                         renames.Add(batch[i]);
                     }
-                    outcomes[i] = (new Updated(user.ToRow(), changed), null);
+                    outcomes[i] = (new Updated(user.ToRow(), changed, null), null);
                 }
                 catch (Exception ex)
                 {
@@ -120,6 +121,7 @@ internal sealed partial class ScimUserUpdateBatcher(
             }
 
             await db.SaveChangesAsync(token);
+            await AddGroupsAsync(db, batch, outcomes, token);
             return outcomes;
         }, CancellationToken.None);
 
@@ -170,12 +172,30 @@ internal sealed partial class ScimUserUpdateBatcher(
         return true;
     }
 
+    /// <summary>The groups of the written users whose answer shows them: one query per provider in the batch (usually one).</summary>
+    private static async Task AddGroupsAsync(IngestionDbContext db, IReadOnlyList<Pending> batch, (Updated? Result, Exception? Error)[] outcomes, CancellationToken cancellationToken)
+    {
+        var wanted = Enumerable.Range(0, batch.Count).Where(i => outcomes[i].Result is not null && batch[i].Write.WithGroups).ToList();
+        foreach (var provider in wanted.Select(i => batch[i].Write.Provider).Distinct())
+        {
+            var ofProvider = wanted.Where(i => batch[i].Write.Provider == provider).ToList();
+            var groups = await ScimUserQueries.GroupsOfAsync(db, provider, [.. ofProvider.Select(i => batch[i].Write.UserId).Distinct()], cancellationToken);
+            foreach (var i in ofProvider)
+            {
+                outcomes[i].Result = outcomes[i].Result! with { Groups = [.. groups[batch[i].Write.UserId]] };
+            }
+        }
+    }
+
     [LoggerMessage(EventId = 2041, EventName = "ScimUserUpdateBatchConflict", Level = LogLevel.Debug,
         Message = "A batch of {Count} user updates met a taken userName; writing the {Renames} that change a userName one by one")]
     private static partial void LogBatchConflict(ILogger logger, int count, int renames);
 
-    internal sealed record Update(Guid Provider, Guid UserId, ScimCall Call, Func<ScimUser, JsonObject?> Change);
+    internal sealed record Update(Guid Provider, Guid UserId, ScimCall Call, Func<ScimUser, JsonObject?> Change, bool WithGroups);
 
-    /// <summary>The user as the write left it (<paramref name="Changed"/>: whether it made a new version).</summary>
-    internal sealed record Updated(ScimRow Row, bool Changed);
+    /// <summary>
+    /// The user as the write left it (<paramref name="Changed"/>: whether it made a new version), with its groups as the
+    /// same transaction saw them when they were asked for.
+    /// </summary>
+    internal sealed record Updated(ScimRow Row, bool Changed, IReadOnlyList<ScimGroupRef>? Groups);
 }
