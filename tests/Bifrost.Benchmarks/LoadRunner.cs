@@ -81,19 +81,9 @@ internal static class LoadRunner
                     return;
                 }
 
-                var start = Stopwatch.GetTimestamp();
-                int status;
-                bool success;
-                try
-                {
-                    (status, success) = await operation(i, cancellationToken);
-                }
-                catch (HttpRequestException)
-                {
-                    (status, success) = (0, false);
-                }
-
-                stats.Record(Stopwatch.GetElapsedTime(start).TotalMilliseconds, status, success, clock.Elapsed - Stopwatch.GetElapsedTime(start));
+                var startedAt = clock.Elapsed;
+                var (status, success) = await CallAsync(operation, i, cancellationToken);
+                stats.Record((clock.Elapsed - startedAt).TotalMilliseconds, status, success, startedAt);
             }
         });
         await Task.WhenAll(workers);
@@ -138,22 +128,29 @@ internal static class LoadRunner
         async Task RunOneAsync(long i, TimeSpan scheduled)
         {
             await Task.Yield();
-            int status;
-            bool success;
             try
             {
-                (status, success) = await operation(i, cancellationToken);
-            }
-            catch (HttpRequestException)
-            {
-                (status, success) = (0, false);
+                var (status, success) = await CallAsync(operation, i, cancellationToken);
+                stats.Record((clock.Elapsed - scheduled).TotalMilliseconds, status, success, scheduled);
             }
             finally
             {
                 slots.Release();
             }
+        }
+    }
 
-            stats.Record((clock.Elapsed - scheduled).TotalMilliseconds, status, success, scheduled);
+    /// <summary>One call: its (status, success), or (0, failed) when no answer came (connection refused or reset).</summary>
+    private static async Task<(int Status, bool Success)> CallAsync(
+        Func<long, CancellationToken, Task<(int Status, bool Success)>> operation, long i, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await operation(i, cancellationToken);
+        }
+        catch (HttpRequestException)
+        {
+            return (0, false);
         }
     }
 }
