@@ -125,14 +125,15 @@ internal sealed class CpuSnapshot
     /// One line: each group's CPU milliseconds per request between <paramref name="start"/> and this snapshot, largest
     /// first, then the whole machine's, and the share of the machine's time stolen by the hypervisor.
     /// </summary>
-    public string PerRequest(CpuSnapshot start, long requests)
-    {
-        if (requests <= 0)
-        {
-            return "no requests";
-        }
+    public string PerRequest(CpuSnapshot start, long requests) =>
+        requests <= 0 ? "no requests" : Since(start, requests, "ms per request");
 
-        string Ms(long ticks) => (ticks * MillisecondsPerTick / requests).ToString("0.00", CultureInfo.InvariantCulture);
+    /// <summary>The same, per second of <paramref name="elapsed"/>: what the system uses when nothing is asked of it.</summary>
+    public string PerSecond(CpuSnapshot start, TimeSpan elapsed) => Since(start, elapsed.TotalSeconds, "ms per second");
+
+    private string Since(CpuSnapshot start, double divisor, string unit)
+    {
+        string Ms(long ticks) => (ticks * MillisecondsPerTick / divisor).ToString("0.00", CultureInfo.InvariantCulture);
         // A process seen at both ends counts its difference; one that started since counts all its time. A PostgreSQL
         // backend that closed in between is in its server's children time, whole: the part it had used before the start
         // is taken back out of the server's group.
@@ -155,14 +156,14 @@ internal sealed class CpuSnapshot
         var busy = Busy - start.Busy;
         var other = busy - deltas.Sum(g => g.Ticks);
         var line = new StringBuilder();
-        foreach (var (name, ticks) in deltas.OrderByDescending(g => g.Ticks))
+        foreach (var (name, ticks) in deltas.Where(g => Ms(g.Ticks) != "0.00").OrderByDescending(g => g.Ticks))
         {
             line.Append(CultureInfo.InvariantCulture, $"{name} {Ms(ticks)} · ");
         }
 
         var total = Total - start.Total;
         var steal = total <= 0 ? 0 : 100.0 * (Steal - start.Steal) / total;
-        line.Append(CultureInfo.InvariantCulture, $"other {Ms(Math.Max(0, other))} · machine {Ms(busy)} ms per request (steal {steal:0.0} %)");
+        line.Append(CultureInfo.InvariantCulture, $"other {Ms(Math.Max(0, other))} · machine {Ms(busy)} {unit} (steal {steal:0.0} %)");
         return line.ToString();
     }
 }

@@ -59,6 +59,8 @@ internal sealed class OperationStats(string name)
 
 internal static class LoadRunner
 {
+    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(1);
+
     /// <summary>
     /// Runs <paramref name="operation"/> from <paramref name="concurrency"/> workers until <paramref name="total"/>
     /// operations are done or <paramref name="duration"/> has passed. Each call returns (status, success).
@@ -93,10 +95,12 @@ internal static class LoadRunner
 
     /// <summary>
     /// Open loop: starts <paramref name="rate"/> operations per second on a fixed schedule, whether earlier ones have
-    /// answered or not (as independent provisioning jobs arrive), until <paramref name="total"/> operations have started
+    /// answered or not (as independent provisioning jobs arrive), until <paramref name="total"/> operations (the warm-up's included) have started
     /// or <paramref name="duration"/> has passed. Each latency runs from the operation's scheduled start, so time spent
     /// queued behind a slow system counts (no coordinated omission). At most <paramref name="maxInFlight"/> run at once:
-    /// past that, the schedule falls behind and the wait shows in the latencies.
+    /// past that, the schedule falls behind and the wait shows in the latencies. The first second is a warm-up, run but
+    /// not counted: the client opens the connections the rate needs then, which a provisioning job that has been
+    /// running does not do.
     /// </summary>
     public static async Task<OperationStats> RunAtRateAsync(string name, int rate, int maxInFlight, long total, TimeSpan duration,
         Func<long, CancellationToken, Task<(int Status, bool Success)>> operation, CancellationToken cancellationToken)
@@ -105,7 +109,7 @@ internal static class LoadRunner
         using var slots = new SemaphoreSlim(maxInFlight);
         var running = new List<Task>();
         var clock = Stopwatch.StartNew();
-        var due = Math.Min(total, (long)(duration.TotalSeconds * rate));
+        var due = Math.Min(total, (long)((duration.TotalSeconds + 1) * rate)); // the warm-up second counts in total
         for (var i = 0L; i < due && !cancellationToken.IsCancellationRequested;)
         {
             // Start everything scheduled up to now, then sleep until the next one is due (a millisecond at least).
@@ -122,7 +126,7 @@ internal static class LoadRunner
         }
 
         await Task.WhenAll(running);
-        stats.Elapsed = clock.Elapsed;
+        stats.Elapsed = clock.Elapsed - WarmUp;
         return stats;
 
         async Task RunOneAsync(long i, TimeSpan scheduled)
@@ -131,7 +135,10 @@ internal static class LoadRunner
             try
             {
                 var (status, success) = await CallAsync(operation, i, cancellationToken);
-                stats.Record((clock.Elapsed - scheduled).TotalMilliseconds, status, success, scheduled);
+                if (scheduled >= WarmUp)
+                {
+                    stats.Record((clock.Elapsed - scheduled).TotalMilliseconds, status, success, scheduled - WarmUp);
+                }
             }
             finally
             {

@@ -71,6 +71,21 @@ async Task SettleAsync()
     }
 }
 
+if (options.Phases.Contains("idle"))
+{
+    // What the system uses when no request comes: the floor under every per-request figure at low rates.
+    await SettleAsync();
+    var start = CpuSnapshot.Take();
+    var clock = System.Diagnostics.Stopwatch.StartNew();
+    await Task.Delay(TimeSpan.FromSeconds(options.Seconds), cancel.Token);
+    if (start is not null && CpuSnapshot.Take() is { } end)
+    {
+        var line = $"idle, {options.Seconds} s with no request: {end.PerSecond(start, clock.Elapsed)}";
+        cpuLines.Add(line);
+        Console.WriteLine($"  CPU {line}");
+    }
+}
+
 // The first phase starts on a quiet machine, whichever it is (a create run right after a member-PATCH run used to be
 // measured beside that run's event backlog), and the reference is timed on it.
 await SettleAsync();
@@ -276,12 +291,14 @@ internal sealed record Options(
         at a system whose data you can spare.
           Bifrost.Benchmarks [--gateway http://localhost:8080] [--token <scim token>]
              [--users 100000] [--concurrency 32] [--seconds 20] [--groups 20] [--members-per-patch 100]
-             [--phases create,lookup,patch,members,mixed] [--run <id>] [--no-settle]
+             [--phases idle,create,lookup,patch,members,mixed] [--run <id>] [--no-settle] [--rate <n>]
           Each phase waits for the machine to be quiet first (the previous phase's events consumed), unless --no-settle.
           --rate <n>: an open loop instead of --concurrency clients: n requests per second whether or not earlier ones
-          have answered, each latency counted from its scheduled start (the latency at a given load, not at saturation).
+          have answered, each latency counted from its scheduled start (the latency at a given load, not at saturation);
+          a first second opens the connections and is not counted.
           After each phase: the CPU milliseconds each request cost, by process (from /proc), over the phase and up to the
           end of its events' drain. Requests per second drift with the host; CPU per request is the figure to compare.
+          The idle phase sends nothing for --seconds and reports the CPU the system uses per second meanwhile.
           A fixed single-core workload is timed before and after (the machine reference): these are shared machines whose
           speed drifts, so compare runs only when their reference times are close.
           The users are named after the run id: --run <id of an earlier run> --phases lookup,patch measures again on them.
@@ -302,7 +319,7 @@ internal sealed record Options(
         "--rate", "--samples", "--probes", "--gateways", "--samples-csv", "--run", "--phases", "--providers", "--iterations",
     ];
 
-    private static readonly string[] PhaseNames = ["create", "lookup", "patch", "members", "mixed"];
+    private static readonly string[] PhaseNames = ["idle", "create", "lookup", "patch", "members", "mixed"];
 
     /// <summary>The first argument that is not an option of this tool (or an option without its value), else null.</summary>
     public static string? Unknown(string[] args)
