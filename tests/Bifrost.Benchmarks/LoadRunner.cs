@@ -29,6 +29,9 @@ internal sealed class OperationStats(string name)
 
     public long Count => Interlocked.Read(ref _count);
 
+    /// <summary>Every request sent, an open loop's uncounted warm-up included: what the CPU of the phase was spent on.</summary>
+    public long Sent { get; set; }
+
     public string Row()
     {
         var sorted = _latenciesMs.Order().ToArray();
@@ -90,6 +93,7 @@ internal static class LoadRunner
         });
         await Task.WhenAll(workers);
         stats.Elapsed = clock.Elapsed;
+        stats.Sent = stats.Count;
         return stats;
     }
 
@@ -127,6 +131,7 @@ internal static class LoadRunner
 
         await Task.WhenAll(running);
         stats.Elapsed = clock.Elapsed - WarmUp;
+        stats.Sent = running.Count;
         return stats;
 
         async Task RunOneAsync(long i, TimeSpan scheduled)

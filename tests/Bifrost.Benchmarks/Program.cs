@@ -203,7 +203,7 @@ async Task MeasureAsync(Func<Task<OperationStats[]>> phase)
         return;
     }
 
-    var requests = stats.Sum(s => s.Count);
+    var requests = stats.Sum(s => s.Sent);
     var name = string.Join(" + ", stats.Select(s => s.Name));
     cpuLines.Add($"{name}, during the phase: {end.PerRequest(start, requests)}");
     Console.WriteLine($"  CPU during the phase: {end.PerRequest(start, requests)}");
