@@ -145,14 +145,7 @@ internal static class Extensions
             return builder;
         }
 
-        foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
-        {
-            builder.CreateResourceBuilder(project)
-                .WithEnvironment("OTEL_TRACES_SAMPLER", "parentbased_traceidratio")
-                .WithEnvironment("OTEL_TRACES_SAMPLER_ARG", ratio);
-        }
-
-        return builder;
+        return builder.WithEnvironmentOnEveryProject(("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"), ("OTEL_TRACES_SAMPLER_ARG", ratio));
     }
 
     /// <summary>
@@ -168,15 +161,8 @@ internal static class Extensions
             return builder;
         }
 
-        foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
-        {
-            builder.CreateResourceBuilder(project)
-                .WithEnvironment("OTEL_METRIC_EXPORT_INTERVAL", interval)
-                .WithEnvironment("OTEL_BLRP_SCHEDULE_DELAY", interval)
-                .WithEnvironment("OTEL_BSP_SCHEDULE_DELAY", interval);
-        }
-
-        return builder;
+        return builder.WithEnvironmentOnEveryProject(
+            ("OTEL_METRIC_EXPORT_INTERVAL", interval), ("OTEL_BLRP_SCHEDULE_DELAY", interval), ("OTEL_BSP_SCHEDULE_DELAY", interval));
     }
 
     /// <summary>
@@ -193,9 +179,19 @@ internal static class Extensions
             return builder;
         }
 
+        return builder.WithEnvironmentOnEveryProject(("DOTNET_ThreadPool_UnfairSemaphoreSpinLimit", limit));
+    }
+
+    /// <summary>Sets these environment variables on every project added so far (the services, the emulators).</summary>
+    private static IDistributedApplicationBuilder WithEnvironmentOnEveryProject(this IDistributedApplicationBuilder builder, params (string Name, string Value)[] variables)
+    {
         foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
         {
-            builder.CreateResourceBuilder(project).WithEnvironment("DOTNET_ThreadPool_UnfairSemaphoreSpinLimit", limit);
+            var resource = builder.CreateResourceBuilder(project);
+            foreach (var (name, value) in variables)
+            {
+                resource.WithEnvironment(name, value);
+            }
         }
 
         return builder;
