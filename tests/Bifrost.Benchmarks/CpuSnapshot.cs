@@ -100,7 +100,8 @@ internal sealed class CpuSnapshot
                 : PostgresServer;
         }
 
-        if (command.Contains("Bifrost.", StringComparison.Ordinal) && Path.GetFileName(command.Split(' ')[0]) is var exe && exe.StartsWith("Bifrost.", StringComparison.Ordinal))
+        // A service runs as its apphost executable, named after its project: ".../release/Bifrost.Ingestion".
+        if (Path.GetFileName(command.Split(' ')[0]) is var exe && exe.StartsWith("Bifrost.", StringComparison.Ordinal))
         {
             return exe["Bifrost.".Length..].ToLowerInvariant() switch
             {

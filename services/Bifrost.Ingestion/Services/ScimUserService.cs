@@ -168,21 +168,17 @@ internal sealed class ScimUserService(
     private static bool WithGroups(ScimCall call) => call.Selection.IsReturned("groups", Schema);
 
     /// <summary>The answer to a PUT or PATCH: the user as written, with the groups its transaction read.</summary>
-    private ScimResult Result(ScimUserUpdateBatcher.Updated updated, ScimCall call)
+    private ScimResult Result(ScimUserUpdateBatcher.Updated updated, ScimCall call) =>
+        new(StatusCodes.Status200OK, Render(new ScimUserRead(updated.Row, updated.Groups ?? []), call.Selection, call.BaseUrl, clone: true),
+            ETag: ScimETag.Format(updated.Row.Version));
+
+    /// <summary>
+    /// A read user as SCIM, with its groups when the selection returns them. <paramref name="clone"/>: the row's resource
+    /// belongs to a tracked entity, so the answer must not share its nodes.
+    /// </summary>
+    private JsonObject Render(ScimUserRead read, ScimAttributeSelection selection, string baseUrl, bool clone = false)
     {
-        var json = queries.ToScim(updated.Row, clone: true, call.BaseUrl);
-        if (updated.Groups is { } groups)
-        {
-            ScimUserQueries.SetGroups(json, groups, call.BaseUrl);
-        }
-
-        return new ScimResult(StatusCodes.Status200OK, Select(json, call.Selection), ETag: ScimETag.Format(updated.Row.Version));
-    }
-
-
-    private JsonObject Render(ScimUserRead read, ScimAttributeSelection selection, string baseUrl)
-    {
-        var json = queries.ToScim(read.Row, clone: false, baseUrl);
+        var json = queries.ToScim(read.Row, clone, baseUrl);
         if (selection.IsReturned("groups", Schema))
         {
             ScimUserQueries.SetGroups(json, read.Groups, baseUrl);

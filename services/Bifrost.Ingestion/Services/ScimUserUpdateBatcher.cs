@@ -175,11 +175,10 @@ internal sealed partial class ScimUserUpdateBatcher(
     /// <summary>The groups of the written users whose answer shows them: one query per provider in the batch (usually one).</summary>
     private static async Task AddGroupsAsync(IngestionDbContext db, IReadOnlyList<Pending> batch, (Updated? Result, Exception? Error)[] outcomes, CancellationToken cancellationToken)
     {
-        var wanted = Enumerable.Range(0, batch.Count).Where(i => outcomes[i].Result is not null && batch[i].Write.WithGroups).ToList();
-        foreach (var provider in wanted.Select(i => batch[i].Write.Provider).Distinct())
+        var wanted = Enumerable.Range(0, batch.Count).Where(i => outcomes[i].Result is not null && batch[i].Write.WithGroups);
+        foreach (var ofProvider in wanted.GroupBy(i => batch[i].Write.Provider))
         {
-            var ofProvider = wanted.Where(i => batch[i].Write.Provider == provider).ToList();
-            var groups = await ScimUserQueries.GroupsOfAsync(db, provider, [.. ofProvider.Select(i => batch[i].Write.UserId).Distinct()], cancellationToken);
+            var groups = await ScimUserQueries.GroupsOfAsync(db, ofProvider.Key, [.. ofProvider.Select(i => batch[i].Write.UserId).Distinct()], cancellationToken);
             foreach (var i in ofProvider)
             {
                 outcomes[i].Result = outcomes[i].Result! with { Groups = [.. groups[batch[i].Write.UserId]] };
@@ -197,5 +196,5 @@ internal sealed partial class ScimUserUpdateBatcher(
     /// The user as the write left it (<paramref name="Changed"/>: whether it made a new version), with its groups as the
     /// same transaction saw them when they were asked for.
     /// </summary>
-    internal sealed record Updated(ScimRow Row, bool Changed, IReadOnlyList<ScimGroupRef>? Groups);
+    internal sealed record Updated(ScimRow Row, bool Changed, List<ScimGroupRef>? Groups);
 }
