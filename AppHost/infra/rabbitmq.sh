@@ -44,18 +44,33 @@ sleep 0.2
 pid=$!
 
 # default_user only applies to a brand-new node: on a node that already has data, set this run's password.
+# The helper writes nothing to our stdout (a reader of it waits for every holder to close it), gives up as soon as the
+# node is gone, and never starts an epmd of its own (rabbitmqctl would daemonise one that outlives the node).
 (
+  export ERL_FLAGS="-start_epmd false"
   ctl=/usr/lib/rabbitmq/bin/rabbitmqctl
   for _ in $(seq 1 120); do
-    "$ctl" -q -n "$RABBITMQ_NODENAME" await_startup --timeout 5 >/dev/null 2>&1 && break
+    kill -0 "$pid" 2>/dev/null || exit 0
+    "$ctl" -q -n "$RABBITMQ_NODENAME" await_startup --timeout 5 && break
     sleep 1
   done
-  "$ctl" -q -n "$RABBITMQ_NODENAME" change_password "$BIFROST_RABBIT_USER" "$BIFROST_RABBIT_PASSWORD" >/dev/null 2>&1 \
-    || { "$ctl" -q -n "$RABBITMQ_NODENAME" add_user "$BIFROST_RABBIT_USER" "$BIFROST_RABBIT_PASSWORD" >/dev/null 2>&1 \
-         && "$ctl" -q -n "$RABBITMQ_NODENAME" set_permissions -p / "$BIFROST_RABBIT_USER" ".*" ".*" ".*" >/dev/null 2>&1; }
-) &
+  kill -0 "$pid" 2>/dev/null || exit 0
+  "$ctl" -q -n "$RABBITMQ_NODENAME" change_password "$BIFROST_RABBIT_USER" "$BIFROST_RABBIT_PASSWORD" \
+    || { "$ctl" -q -n "$RABBITMQ_NODENAME" add_user "$BIFROST_RABBIT_USER" "$BIFROST_RABBIT_PASSWORD" \
+         && "$ctl" -q -n "$RABBITMQ_NODENAME" set_permissions -p / "$BIFROST_RABBIT_USER" ".*" ".*" ".*"; }
+) >/dev/null 2>&1 </dev/null &
+helper_pid=$!
+
+stop_helper() {
+  # Freeze it so it cannot start another command, end what it runs, then end it.
+  kill -STOP "$helper_pid" 2>/dev/null || return 0
+  pkill -TERM -P "$helper_pid" 2>/dev/null || true
+  kill -TERM "$helper_pid" 2>/dev/null || true
+  kill -CONT "$helper_pid" 2>/dev/null || true
+}
 
 stop() {
+  stop_helper
   kill -TERM "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   kill -TERM "$epmd_pid" 2>/dev/null || true
@@ -65,4 +80,5 @@ stop() {
 }
 trap stop TERM INT
 wait "$pid" || true
+stop_helper
 kill -TERM "$epmd_pid" 2>/dev/null || true

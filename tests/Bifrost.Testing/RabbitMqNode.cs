@@ -77,7 +77,19 @@ public sealed class RabbitMqNode : IAsyncDisposable
         {
             Signal(process.Id, "TERM");
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await process.WaitForExitAsync(timeout.Token);
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException) when (process.HasExited)
+            {
+                // The wrapper exited, but something it started still holds its output open: the node is down all the same.
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException("RabbitMQ did not stop within 30 s of SIGTERM.");
+            }
         }
 
         _process = null;
