@@ -61,17 +61,25 @@ internal abstract class ScimWriteBatcher<TWrite, TResult> : BackgroundService wh
     private async Task WriteQueuedAsync()
     {
         var batch = new List<Pending>(_batchSize);
-        while (await _queue.Reader.WaitToReadAsync(CancellationToken.None))
+        while (true)
         {
+            // ReadAsync, not WaitToReadAsync: a write wakes one idle writer, where WaitToReadAsync wakes them all and
+            // every one but the first finds the queue empty (a thread woken for nothing, per write, at low rates).
+            Pending first;
+            try
+            {
+                first = await _queue.Reader.ReadAsync(CancellationToken.None);
+            }
+            catch (ChannelClosedException)
+            {
+                return;
+            }
+
             batch.Clear();
+            batch.Add(first);
             while (batch.Count < _batchSize && _queue.Reader.TryRead(out var pending))
             {
                 batch.Add(pending);
-            }
-
-            if (batch.Count == 0)
-            {
-                continue;
             }
 
             using var activity = StartActivity(batch);
