@@ -26,6 +26,9 @@ public sealed class BifrostAppFixture : IAsyncLifetime
 
     public DistributedApplication App => _app ?? throw new InvalidOperationException("The application is not started.");
 
+    /// <summary>The throw-away folder of this run's PostgreSQL and RabbitMQ (the services' connection strings name it).</summary>
+    public string DataDir => _dataDir;
+
     public async ValueTask InitializeAsync()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8)); // a shared, loaded 2-core machine can take over 4 minutes
