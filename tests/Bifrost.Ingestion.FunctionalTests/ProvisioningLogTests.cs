@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -6,6 +8,7 @@ using Bifrost.Ingestion.Services;
 using Bifrost.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using static Bifrost.Ingestion.FunctionalTests.ScimTestClient;
 
 namespace Bifrost.Ingestion.FunctionalTests;
@@ -88,6 +91,40 @@ public sealed class ProvisioningLogTests(IngestionApiFixture fixture) : IClassFi
         Assert.Equal("create", Assert.Single(byResource.Items)["operation"]!.GetValue<string>());
         var byStatusAndMethod = await GetPageAsync($"providerId={provider}&status=404&method=get");
         Assert.Equal(2, byStatusAndMethod.Items.Count);
+    }
+
+    [Fact]
+    public async Task A_steady_stream_of_requests_is_written_in_a_few_large_batches_and_every_entry_is_kept()
+    {
+        var provider = Guid.NewGuid();
+        var client = fixture.CreateScimClient(provider);
+        using var batches = new MetricCollector<int>(fixture.Services.GetRequiredService<IMeterFactory>(), "Bifrost.Ingestion", "bifrost.provisioning_log.batch.size");
+
+        // Four clients without pause for two seconds: a request is always being answered while the writer writes.
+        var sent = 0;
+        var clock = Stopwatch.StartNew();
+        await Parallel.ForAsync(0, 4, Ct, async (_, _) =>
+        {
+            while (clock.Elapsed < TimeSpan.FromSeconds(2))
+            {
+                Assert.Equal(HttpStatusCode.OK, (await client.GetScimAsync("/scim/v2/ServiceProviderConfig")).Status);
+                Interlocked.Increment(ref sent);
+            }
+        });
+
+        var written = await Eventually.WaitAsync(() => fixture.WithDbAsync(db => db.Set<ProvisioningLogEntry>().CountAsync(e => e.ProviderId == provider, Ct)),
+            n => n >= sent, TimeSpan.FromSeconds(15), $"{sent} entries are written");
+        Assert.Equal(sent, written);
+        Assert.True(sent >= 100, $"only {sent} requests in two seconds");
+
+        // Full batches (1,000 entries) are written at once; otherwise one COPY per flush interval (250 ms) while requests
+        // keep coming: about eight for two seconds, plus the last. Writing whatever arrived during the previous COPY at
+        // once used to give a COPY of a few entries per round trip.
+        await Eventually.WaitAsync(() => Task.FromResult(batches.GetMeasurementSnapshot().Sum(m => m.Value)), n => n >= sent, TimeSpan.FromSeconds(5),
+            "the written batches are counted");
+        var counted = batches.GetMeasurementSnapshot();
+        var most = (sent + 999) / 1000 + 8 + 4;
+        Assert.True(counted.Count >= 1 && counted.Count <= most, $"{sent} entries were written in {counted.Count} batches (at most {most} expected): {string.Join(", ", counted.Select(m => m.Value))}");
     }
 
     [Fact]

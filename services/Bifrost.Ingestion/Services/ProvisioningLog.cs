@@ -43,6 +43,7 @@ internal sealed class ProvisioningLog
     private readonly Channel<ProvisioningLogEntry> _channel;
     private readonly TimeProvider _time;
     private readonly Counter<long> _dropped;
+    private readonly Histogram<int> _batchSize;
 
     public ProvisioningLog(IOptions<ProvisioningLogOptions> options, TimeProvider time, IMeterFactory meterFactory)
     {
@@ -53,11 +54,16 @@ internal sealed class ProvisioningLog
             SingleWriter = false,
         }, _ => _dropped!.Add(1));
         _time = time;
-        _dropped = meterFactory.Create(IngestionMetrics.Name)
-            .CreateCounter<long>("bifrost.provisioning_log.dropped", "{entry}", "Provisioning log entries dropped because the write queue was full");
+        var meter = meterFactory.Create(IngestionMetrics.Name);
+        _dropped = meter.CreateCounter<long>("bifrost.provisioning_log.dropped", "{entry}", "Provisioning log entries dropped because the write queue was full");
+        _batchSize = meter.CreateHistogram<int>("bifrost.provisioning_log.batch.size", "{entry}", "Entries written by one COPY",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 10, 50, 100, 250, 500, 1000, 5000] });
     }
 
     public ChannelReader<ProvisioningLogEntry> Reader => _channel.Reader;
+
+    /// <summary>Counts a batch the writer has written.</summary>
+    public void Written(int entries) => _batchSize.Record(entries);
 
     /// <summary>Stops accepting entries (shutdown); the writer drains what is queued.</summary>
     public void Complete() => _channel.Writer.TryComplete();

@@ -31,9 +31,11 @@ internal sealed class ProvisioningLogWriter(
         {
             while (await log.Reader.WaitToReadAsync(stoppingToken))
             {
-                // Let a batch fill for a moment: under load that turns many single-row writes into one COPY.
+                // Let a batch fill for a moment: under load that turns many single-row writes into one COPY. Only a
+                // backlog (full batches) is written without waiting again: what arrives while a batch is being written
+                // waits for the next interval, or a steady load would be written as a COPY of a few rows per round trip.
                 await Task.Delay(_options.FlushInterval, stoppingToken);
-                await DrainAsync(batch, stoppingToken);
+                await DrainAsync(batch, untilEmpty: false, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -45,7 +47,7 @@ internal sealed class ProvisioningLogWriter(
         using var drainTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         try
         {
-            await DrainAsync(batch, drainTimeout.Token);
+            await DrainAsync(batch, untilEmpty: true, drainTimeout.Token);
         }
         catch (OperationCanceledException)
         {
@@ -53,7 +55,11 @@ internal sealed class ProvisioningLogWriter(
         }
     }
 
-    private async Task DrainAsync(List<ProvisioningLogEntry> batch, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes what is queued, in batches of at most <see cref="ProvisioningLogOptions.BatchSize"/>: everything when
+    /// <paramref name="untilEmpty"/> (shutdown), else until a batch comes out smaller than the batch size.
+    /// </summary>
+    private async Task DrainAsync(List<ProvisioningLogEntry> batch, bool untilEmpty, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -69,6 +75,10 @@ internal sealed class ProvisioningLogWriter(
             }
 
             await WriteWithRetryAsync(batch, cancellationToken);
+            if (!untilEmpty && batch.Count < _options.BatchSize)
+            {
+                return;
+            }
         }
     }
 
@@ -79,6 +89,7 @@ internal sealed class ProvisioningLogWriter(
             try
             {
                 await WriteAsync(batch, cancellationToken);
+                log.Written(batch.Count);
                 return;
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
