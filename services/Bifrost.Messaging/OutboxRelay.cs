@@ -19,6 +19,14 @@ public sealed class OutboxOptions
 
     public int BatchSize { get; set; } = 200;
 
+    /// <summary>
+    /// The periodic poll leaves rows younger than this to the dispatcher of the process that committed them: under load
+    /// the oldest rows are those still waiting in the dispatch queue, and claiming them made the dispatcher's delete wait
+    /// for the poll's publishes. A poll woken because the dispatcher could not take a commit (its queue was full, or a
+    /// publish failed), the first poll and the polls after a failure claim every row.
+    /// </summary>
+    public TimeSpan ClaimMinAge { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How long one publish may wait for the broker before the batch is retried later.</summary>
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -32,8 +40,10 @@ public sealed class OutboxOptions
 /// <item>The dispatcher (fast path) takes the rows this process has just committed from the <see cref="OutboxDispatchQueue"/>,
 /// deletes them in a transaction (<c>DELETE … RETURNING</c>, which also claims them), publishes what it deleted and
 /// commits only once the broker has confirmed every one; on any failure it rolls back and the rows stay.</item>
-/// <item>The poller (safety net) claims the oldest rows with <c>FOR UPDATE SKIP LOCKED</c> every poll interval, or at
-/// once when the dispatcher could not take a commit: other replicas' rows, rows left by a failure or a crash.</item>
+/// <item>The poller (safety net) claims the oldest rows with <c>FOR UPDATE SKIP LOCKED</c> every poll interval (only rows
+/// older than <see cref="OutboxOptions.ClaimMinAge"/>, which the dispatcher has had time to take), or at once and
+/// whatever their age when the dispatcher could not take a commit: rows of other replicas that stopped, rows left by a
+/// failure or a crash.</item>
 /// </list>
 /// Row locks keep the two from publishing the same row: a row the dispatcher holds is skipped by the poller, and a row
 /// the poller holds is gone when the dispatcher's delete gets it. A broker outage leaves the rows in place and the poller
@@ -151,18 +161,19 @@ public sealed partial class OutboxRelay<TDbContext>(
     private async Task PollAsync(CancellationToken stoppingToken)
     {
         var failures = 0;
+        var claimAll = true; // the first poll takes what a stop or a crash left, however young
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                var published = await PublishBatchAsync(stoppingToken);
+                var published = await PublishBatchAsync(claimAll ? TimeSpan.Zero : _options.ClaimMinAge, stoppingToken);
                 failures = 0;
                 if (published >= _options.BatchSize)
                 {
                     continue;
                 }
 
-                await signal.WaitAsync(_options.PollInterval, stoppingToken);
+                claimAll = await signal.WaitAsync(_options.PollInterval, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -171,6 +182,7 @@ public sealed partial class OutboxRelay<TDbContext>(
             catch (Exception ex)
             {
                 failures++;
+                claimAll = true;
                 var backoff = TimeSpan.FromMilliseconds(Math.Min(_options.MaxBackoff.TotalMilliseconds, 100 * Math.Pow(2, Math.Min(failures, 10))));
                 LogRelayFailed(logger, ex, typeof(TDbContext).Name, failures, backoff.TotalMilliseconds);
                 try
@@ -185,21 +197,25 @@ public sealed partial class OutboxRelay<TDbContext>(
         }
     }
 
-    /// <summary>Claims, publishes and removes one batch. Returns the number of rows published.</summary>
-    internal async Task<int> PublishBatchAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Claims, publishes and removes one batch of rows that occurred at least <paramref name="minAge"/> ago. Returns the
+    /// number of rows published.
+    /// </summary>
+    internal async Task<int> PublishBatchAsync(TimeSpan minAge, CancellationToken cancellationToken)
     {
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TDbContext>();
-        var claimSql = "SELECT * FROM " + OutboxTable(db) + " WHERE parked_at IS NULL ORDER BY sequence LIMIT {0} FOR UPDATE SKIP LOCKED";
-        return await db.Database.CreateExecutionStrategy().ExecuteAsync(token => PublishBatchAsync(db, claimSql, token), cancellationToken);
+        var claimSql = "SELECT * FROM " + OutboxTable(db) + " WHERE parked_at IS NULL" + (minAge > TimeSpan.Zero ? " AND occurred_at <= {1}" : "")
+            + " ORDER BY sequence LIMIT {0} FOR UPDATE SKIP LOCKED";
+        return await db.Database.CreateExecutionStrategy().ExecuteAsync(token => PublishBatchAsync(db, claimSql, minAge, token), cancellationToken);
     }
 
-    private async Task<int> PublishBatchAsync(TDbContext db, string claimSql, CancellationToken cancellationToken)
+    private async Task<int> PublishBatchAsync(TDbContext db, string claimSql, TimeSpan minAge, CancellationToken cancellationToken)
     {
         db.ChangeTracker.Clear();
         await using var transaction = await db.Database.BeginAtomicTransactionAsync(cancellationToken);
         var rows = await db.Set<OutboxMessage>()
-            .FromSqlRaw(claimSql, _options.BatchSize)
+            .FromSqlRaw(claimSql, minAge > TimeSpan.Zero ? [_options.BatchSize, timeProvider.GetUtcNow() - minAge] : [_options.BatchSize])
             .ToListAsync(cancellationToken);
 
         if (rows.Count == 0)

@@ -57,6 +57,34 @@ public sealed class OutboxInboxTests
     }
 
     [Fact]
+    public async Task The_periodic_poll_leaves_young_rows_to_their_dispatcher_and_claims_them_once_they_are_old()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var database = await PostgresDatabase.CreateAsync(ct);
+        var queue = Guid.NewGuid().ToString("N");
+        using var relay = await TestApp.StartAsync(database.ConnectionString, TestEnvironment.RabbitMq, queue, claimMinAge: TimeSpan.FromSeconds(3));
+        await Task.Delay(TimeSpan.FromMilliseconds(500), ct); // its first poll (which claims rows of any age) has run
+
+        // A process without a relay commits: nothing dispatches its rows, as when a replica stops right after a commit.
+        using var writer = await TestApp.StartAsync(database.ConnectionString, TestEnvironment.RabbitMq, queue, consume: false, relay: false);
+        var clock = Stopwatch.StartNew();
+        var ids = await TestApp.WriteEventsAsync(writer, 10);
+
+        await Task.Delay(TimeSpan.FromSeconds(1.5), ct);
+        Assert.Equal(10, await TestApp.QueryAsync(relay, db => db.Set<OutboxMessage>().CountAsync(ct)));
+        Assert.Equal(0, await TestApp.QueryAsync(relay, db => db.Applied.CountAsync(ct)));
+
+        var applied = await Eventually.WaitAsync(
+            () => TestApp.QueryAsync(relay, db => db.Applied.AsNoTracking().ToListAsync(ct)),
+            rows => rows.Count == ids.Count, TimeSpan.FromSeconds(20), "the other process's 10 events are applied");
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(3), $"applied after {clock.Elapsed.TotalSeconds:0.0} s");
+        Assert.Equal(ids.Order(), applied.Select(a => a.ResourceId).Order());
+        Assert.All(applied, row => Assert.Equal(1, row.TimesApplied));
+        await Eventually.WaitAsync(() => TestApp.QueryAsync(relay, db => db.Set<OutboxMessage>().CountAsync(ct)), n => n == 0, Patience, "the poll removed the rows");
+        await Task.WhenAll(relay.StopAsync(ct), writer.StopAsync(ct));
+    }
+
+    [Fact]
     public async Task A_rolled_back_write_publishes_nothing()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -60,7 +60,8 @@ public sealed class SomethingHappenedConsumerDefinition : BifrostConsumerDefinit
 /// <summary>A host shaped like a Bifrost service: the shared DbContext registration, MassTransit on RabbitMQ, the relay.</summary>
 public static class TestApp
 {
-    public static async Task<IHost> StartAsync(string database, string rabbit, string queueSuffix, bool consume = true, bool relay = true, TimeSpan? pollInterval = null)
+    public static async Task<IHost> StartAsync(string database, string rabbit, string queueSuffix, bool consume = true, bool relay = true, TimeSpan? pollInterval = null,
+        TimeSpan? claimMinAge = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -71,6 +72,7 @@ public static class TestApp
             ["Bifrost:Outbox:PollInterval"] = (pollInterval ?? TimeSpan.FromMilliseconds(200)).ToString(),
             ["Bifrost:Outbox:PublishTimeout"] = "00:00:02",
             ["Bifrost:Outbox:MaxBackoff"] = "00:00:01",
+            ["Bifrost:Outbox:ClaimMinAge"] = (claimMinAge ?? TimeSpan.FromSeconds(5)).ToString(),
         });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.AddServiceDbContext<TestDbContext>("testdb", "messaging_test");
