@@ -205,17 +205,19 @@ public sealed partial class OutboxRelay<TDbContext>(
     {
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TDbContext>();
-        var claimSql = "SELECT * FROM " + OutboxTable(db) + " WHERE parked_at IS NULL" + (minAge > TimeSpan.Zero ? " AND occurred_at <= {1}" : "")
-            + " ORDER BY sequence LIMIT {0} FOR UPDATE SKIP LOCKED";
-        return await db.Database.CreateExecutionStrategy().ExecuteAsync(token => PublishBatchAsync(db, claimSql, minAge, token), cancellationToken);
+        var (ageFilter, arguments) = minAge > TimeSpan.Zero
+            ? (" AND occurred_at <= {1}", new object[] { _options.BatchSize, timeProvider.GetUtcNow() - minAge })
+            : ("", [_options.BatchSize]);
+        var claimSql = "SELECT * FROM " + OutboxTable(db) + " WHERE parked_at IS NULL" + ageFilter + " ORDER BY sequence LIMIT {0} FOR UPDATE SKIP LOCKED";
+        return await db.Database.CreateExecutionStrategy().ExecuteAsync(token => PublishBatchAsync(db, claimSql, arguments, token), cancellationToken);
     }
 
-    private async Task<int> PublishBatchAsync(TDbContext db, string claimSql, TimeSpan minAge, CancellationToken cancellationToken)
+    private async Task<int> PublishBatchAsync(TDbContext db, string claimSql, object[] arguments, CancellationToken cancellationToken)
     {
         db.ChangeTracker.Clear();
         await using var transaction = await db.Database.BeginAtomicTransactionAsync(cancellationToken);
         var rows = await db.Set<OutboxMessage>()
-            .FromSqlRaw(claimSql, minAge > TimeSpan.Zero ? [_options.BatchSize, timeProvider.GetUtcNow() - minAge] : [_options.BatchSize])
+            .FromSqlRaw(claimSql, arguments)
             .ToListAsync(cancellationToken);
 
         if (rows.Count == 0)
