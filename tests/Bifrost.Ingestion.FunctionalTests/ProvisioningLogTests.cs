@@ -9,6 +9,7 @@ using Bifrost.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Npgsql;
 using static Bifrost.Ingestion.FunctionalTests.ScimTestClient;
 
 namespace Bifrost.Ingestion.FunctionalTests;
@@ -188,6 +189,57 @@ public sealed class ProvisioningLogTests(IngestionApiFixture fixture) : IClassFi
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = await response.Content.ReadFromJsonAsync<JsonObject>(Ct);
         Assert.NotNull(problem!["errors"]![parameter]);
+    }
+
+    [Fact]
+    public async Task Failures_are_paged_from_their_own_partial_indexes_in_a_log_of_successes()
+    {
+        // 60,000 entries of the last day, one in 1,999 a failure (30), shared between this test's provider and another.
+        var provider = Guid.NewGuid();
+        await using (var connection = new NpgsqlConnection(fixture.ConnectionString))
+        {
+            await connection.OpenAsync(Ct);
+            await using var seed = connection.CreateCommand();
+            seed.CommandText = """
+                INSERT INTO ingestion.provisioning_log (occurred_at, provider_id, method, resource_type, operation, outcome, status, duration_ms)
+                SELECT now() - make_interval(secs => i), CASE WHEN i % 2 = 0 THEN @provider ELSE @other END, 'GET', 'User', 'list',
+                       CASE WHEN i % 1999 = 0 THEN 'failure' ELSE 'success' END, CASE WHEN i % 1999 = 0 THEN 409 ELSE 200 END, 1
+                FROM generate_series(1, 60000) AS i;
+                ANALYZE ingestion.provisioning_log;
+                """;
+            seed.Parameters.AddWithValue("provider", provider);
+            seed.Parameters.AddWithValue("other", Guid.NewGuid());
+            await seed.ExecuteNonQueryAsync(Ct);
+        }
+
+        fixture.Commands.Clear();
+        var providerFailures = await GetPageAsync($"providerId={provider}&outcome=failure&limit=500");
+        var commands = fixture.Commands.Commands().Where(c => c.Text.Contains("provisioning_log", StringComparison.Ordinal)).ToList();
+        fixture.Commands.Clear();
+        var failures = await GetPageAsync("outcome=failure&limit=20");
+        commands.AddRange(fixture.Commands.Commands().Where(c => c.Text.Contains("provisioning_log", StringComparison.Ordinal)));
+
+        Assert.Equal(15, providerFailures.Items.Count);
+        Assert.All(providerFailures.Items, e => Assert.Equal(("failure", 409), (e["outcome"]!.GetValue<string>(), e["status"]!.GetValue<int>())));
+        Assert.Equal(20, failures.Items.Count);
+        Assert.All(failures.Items, e => Assert.Equal("failure", e["outcome"]!.GetValue<string>()));
+        var times = failures.Items.Select(e => e["occurredAt"]!.GetValue<DateTimeOffset>()).ToList();
+        Assert.Equal(times.OrderDescending(), times);
+
+        // A success never touches these indexes; a page of failures reads them rather than every success of the day. The
+        // condition is in the SQL itself, not a parameter: the plan a prepared statement keeps (made without the
+        // parameters' values) can use a partial index only then.
+        Assert.Equal(2, commands.Count);
+        Assert.All(commands, c => Assert.Contains("outcome = 'failure'", c.Text, StringComparison.Ordinal));
+        var plans = new List<List<JsonNode>>();
+        foreach (var command in commands)
+        {
+            plans.Add(await QueryPlans.ExplainAsync(fixture.ConnectionString, command, Ct));
+        }
+
+        Assert.All(plans, nodes => Assert.DoesNotContain(nodes, n => QueryPlans.IsSeqScanOf(n, "provisioning_log")));
+        Assert.Contains("IX_provisioning_log_provider_failures", plans[0].Select(QueryPlans.IndexName));
+        Assert.Contains("IX_provisioning_log_failures", plans[1].Select(QueryPlans.IndexName));
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Bifrost.Ingestion.Scim;
 using Bifrost.Ingestion.Services;
 using Bifrost.Scim;
@@ -162,39 +161,14 @@ public sealed class ScimIndexUsageTests(IngestionApiFixture fixture) : IClassFix
 
     private async Task AssertPlansAsync(string shape, List<RecordedCommand> commands, string index, string table)
     {
-        await using var connection = new NpgsqlConnection(fixture.ConnectionString);
-        await connection.OpenAsync(TestContext.Current.CancellationToken);
         var usedIndexes = new List<string>();
         foreach (var captured in commands)
         {
-            await using var explain = connection.CreateCommand();
-            explain.CommandText = "EXPLAIN (FORMAT JSON) " + captured.Text;
-            foreach (var parameter in captured.Parameters)
-            {
-                explain.Parameters.Add(parameter.Clone());
-            }
-
-            var plan = JsonNode.Parse((string)(await explain.ExecuteScalarAsync(TestContext.Current.CancellationToken))!)!;
-            var nodes = Nodes(plan[0]!["Plan"]!).ToList();
-            Assert.DoesNotContain(nodes, n => n["Node Type"]!.GetValue<string>() == "Seq Scan"
-                && n["Relation Name"]?.GetValue<string>() is "scim_users" or "scim_groups" or "scim_group_members");
-            usedIndexes.AddRange(nodes
-                .Where(n => n["Node Type"]!.GetValue<string>() is "Index Scan" or "Index Only Scan" or "Bitmap Index Scan")
-                .Select(n => n["Index Name"]!.GetValue<string>()));
+            var nodes = await QueryPlans.ExplainAsync(fixture.ConnectionString, captured, TestContext.Current.CancellationToken);
+            Assert.DoesNotContain(nodes, n => QueryPlans.IsSeqScanOf(n, "scim_users", "scim_groups", "scim_group_members"));
+            usedIndexes.AddRange(nodes.Select(QueryPlans.IndexName).OfType<string>());
         }
 
         Assert.True(usedIndexes.Contains(index), $"{shape}: expected {index} on {table}, plans used [{string.Join(", ", usedIndexes)}]");
-    }
-
-    private static IEnumerable<JsonNode> Nodes(JsonNode plan)
-    {
-        yield return plan;
-        foreach (var child in plan["Plans"]?.AsArray() ?? [])
-        {
-            foreach (var node in Nodes(child!))
-            {
-                yield return node;
-            }
-        }
     }
 }

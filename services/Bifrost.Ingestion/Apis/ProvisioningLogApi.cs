@@ -144,9 +144,14 @@ internal static class ProvisioningLogApi
             entries = entries.Where(e => e.ProviderId == provider);
         }
 
-        if (outcome is not null)
+        // Constants, not parameters: the planner can then use the failure rows' partial indexes.
+        if (outcome == "failure")
         {
-            entries = entries.Where(e => e.Outcome == outcome);
+            entries = entries.Where(e => e.Outcome == "failure");
+        }
+        else if (outcome == "success")
+        {
+            entries = entries.Where(e => e.Outcome == "success");
         }
 
         if (status is { } wantedStatus)

@@ -7,6 +7,9 @@ namespace Bifrost.Ingestion.Infrastructure.EntityConfigurations;
 /// <c>provisioning_log</c>: append-only, written in batches by <see cref="ProvisioningLogWriter"/> (binary COPY) and read
 /// newest first with keyset pagination on (<c>occurred_at</c>, <c>id</c>). Each index leads with a filter of
 /// <c>GET /api/provisioning-log</c> and ends with the sort key, so a filtered page is an index range scan.
+/// Every SCIM request adds a row, and each index costs its insert: failures (the rows an operator looks for first) get
+/// their own partial indexes, which a success never touches, where a full (provider, outcome, time) index took an insert
+/// per request. A page of successes reads the time or provider index and skips the rare failures.
 /// </summary>
 internal sealed class ProvisioningLogEntryEntityTypeConfiguration : IEntityTypeConfiguration<ProvisioningLogEntry>
 {
@@ -31,7 +34,8 @@ internal sealed class ProvisioningLogEntryEntityTypeConfiguration : IEntityTypeC
 
         builder.HasIndex(e => new { e.OccurredAt, e.Id }).IsDescending(true, true);
         builder.HasIndex(e => new { e.ProviderId, e.OccurredAt, e.Id }).IsDescending(false, true, true);
-        builder.HasIndex(e => new { e.ProviderId, e.Outcome, e.OccurredAt, e.Id }).IsDescending(false, false, true, true);
+        builder.HasIndex(e => new { e.OccurredAt, e.Id }, "IX_provisioning_log_failures").IsDescending(true, true).HasFilter("outcome = 'failure'");
+        builder.HasIndex(e => new { e.ProviderId, e.OccurredAt, e.Id }, "IX_provisioning_log_provider_failures").IsDescending(false, true, true).HasFilter("outcome = 'failure'");
         builder.HasIndex(e => new { e.ResourceId, e.OccurredAt }).HasFilter("resource_id IS NOT NULL");
         builder.HasIndex(e => e.TraceId).HasFilter("trace_id IS NOT NULL");
     }

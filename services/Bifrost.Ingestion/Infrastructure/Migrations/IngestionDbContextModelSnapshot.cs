@@ -101,8 +101,13 @@ namespace Bifrost.Ingestion.Infrastructure.Migrations
                     b.HasIndex("ProviderId", "OccurredAt", "Id")
                         .IsDescending(false, true, true);
 
-                    b.HasIndex("ProviderId", "Outcome", "OccurredAt", "Id")
-                        .IsDescending(false, false, true, true);
+                    b.HasIndex(new[] { "OccurredAt", "Id" }, "IX_provisioning_log_failures")
+                        .IsDescending()
+                        .HasFilter("outcome = 'failure'");
+
+                    b.HasIndex(new[] { "ProviderId", "OccurredAt", "Id" }, "IX_provisioning_log_provider_failures")
+                        .IsDescending(false, true, true)
+                        .HasFilter("outcome = 'failure'");
 
                     b.ToTable("provisioning_log", "ingestion");
                 });
