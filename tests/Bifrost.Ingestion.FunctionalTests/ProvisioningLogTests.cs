@@ -195,6 +195,7 @@ public sealed class ProvisioningLogTests(IngestionApiFixture fixture) : IClassFi
     public async Task Failures_are_paged_from_their_own_partial_indexes_in_a_log_of_successes()
     {
         // 60,000 entries of the last day, one in 1,999 a failure (30), shared between this test's provider and another.
+        _ = fixture.Server; // start the host (it migrates the database) before writing to its table
         var provider = Guid.NewGuid();
         await using (var connection = new NpgsqlConnection(fixture.ConnectionString))
         {
