@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -9,65 +10,101 @@ namespace Bifrost.Messaging;
 public static class InboxDbContextExtensions
 {
     /// <summary>
-    /// Applies a message at most once per consumer. In one transaction: records (message id, consumer) in
-    /// <c>inbox_messages</c>, runs <paramref name="apply"/>, saves the context and commits. A redelivered message finds
-    /// its row and is acknowledged without effect; a concurrent duplicate blocks on the key, then does the same.
+    /// Applies the event <paramref name="messageId"/> at most once per consumer. In one transaction: records (message id,
+    /// consumer) in <c>inbox_messages</c>, runs <paramref name="apply"/>, saves the context and commits. A redelivered
+    /// event finds its row and is acknowledged without effect; a concurrent duplicate blocks on the key, then does the same.
     /// </summary>
-    /// <returns><c>false</c> when the message had already been applied.</returns>
-    public static Task<bool> ApplyOnceAsync<TDbContext>(this TDbContext db, ConsumeContext context, string consumer, Func<CancellationToken, Task> apply)
+    /// <returns><c>false</c> when the event had already been applied.</returns>
+    public static Task<bool> ApplyOnceAsync<TDbContext>(this TDbContext db, Guid messageId, string consumer, Func<CancellationToken, Task> apply, CancellationToken cancellationToken)
         where TDbContext : DbContext
     {
-        var messageId = context.MessageId ?? throw new InvalidOperationException("The message has no MessageId; the inbox cannot deduplicate it.");
         var insertSql = "INSERT INTO " + InboxTable(db) + " (message_id, consumer, processed_at) VALUES ({0}, {1}, now()) ON CONFLICT DO NOTHING";
         var strategy = db.Database.CreateExecutionStrategy();
 
-        return strategy.ExecuteAsync(async cancellationToken =>
+        return strategy.ExecuteAsync(async token =>
         {
             db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginAtomicTransactionAsync(cancellationToken);
-            var inserted = await db.Database.ExecuteSqlRawAsync(
-                insertSql,
-                [messageId, consumer],
-                cancellationToken);
+            await using var transaction = await db.Database.BeginAtomicTransactionAsync(token);
+            var inserted = await db.Database.ExecuteSqlRawAsync(insertSql, [messageId, consumer], token);
             if (inserted == 0)
             {
-                await transaction.RollbackAsync(cancellationToken);
+                await transaction.RollbackAsync(token);
                 Metrics(db)?.DuplicateSkipped();
                 return false;
             }
 
-            await apply(cancellationToken);
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            await apply(token);
+            await db.SaveChangesAsync(token);
+            await transaction.CommitAsync(token);
             return true;
-        }, context.CancellationToken);
+        }, cancellationToken);
     }
 
     /// <summary>
-    /// The same for a MassTransit batch: in one transaction, records every message id of the batch for
-    /// <paramref name="consumer"/> (one statement), runs <paramref name="apply"/> on the messages not applied before (each
-    /// id once), saves and commits. A failure rolls the whole batch back; MassTransit then retries or faults every
-    /// message of it, so none is lost.
+    /// For consumers that apply one event per transaction: applies each event of the batch in order, each at most once
+    /// (see <see cref="ApplyOnceAsync{TDbContext}(TDbContext, Guid, string, Func{CancellationToken, Task}, CancellationToken)"/>).
+    /// A failure stops there; the retry or redelivery of the batch skips the events already applied.
     /// </summary>
-    /// <returns>How many messages of the batch were new.</returns>
-    public static Task<int> ApplyOnceAsync<TDbContext, TMessage>(
-        this TDbContext db, ConsumeContext<Batch<TMessage>> context, string consumer, Func<IReadOnlyList<ConsumeContext<TMessage>>, CancellationToken, Task> apply)
+    public static async Task ApplyEachOnceAsync<TDbContext, TMessage>(
+        this TDbContext db, ConsumeContext<EventBatch<TMessage>> context, string consumer, Func<TMessage, CancellationToken, Task> apply)
         where TDbContext : DbContext
         where TMessage : class
     {
-        var messages = context.Message
-            .Select(m => (Id: m.MessageId ?? throw new InvalidOperationException("A message has no MessageId; the inbox cannot deduplicate it."), Context: m))
-            .DistinctBy(m => m.Id)
-            .ToList();
-        var ids = messages.Select(m => m.Id).ToArray();
+        foreach (var e in context.Message.Events)
+        {
+            using var activity = MessagingTelemetry.StartApply<TMessage>(e, consumer);
+            await db.ApplyOnceAsync(e.MessageId, consumer, cancellationToken => apply(e.Message, cancellationToken), context.CancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// For consumers that apply many events per transaction: the events of every <see cref="EventBatch{T}"/> MassTransit
+    /// gathered, each once. Per transaction (at most <see cref="MaxEventsPerTransaction"/> events): records every event id
+    /// for <paramref name="consumer"/> (one statement), runs <paramref name="apply"/> on the events not applied before
+    /// (each id once), saves and commits. A failure rolls that transaction back and fails the batch; MassTransit then
+    /// retries or faults every message of it, and what was committed before is skipped, so nothing is lost or applied twice.
+    /// </summary>
+    /// <returns>How many events were new.</returns>
+    public static async Task<int> ApplyOnceAsync<TDbContext, TMessage>(
+        this TDbContext db, ConsumeContext<Batch<EventBatch<TMessage>>> context, string consumer, Func<IReadOnlyList<BatchedEvent<TMessage>>, CancellationToken, Task> apply)
+        where TDbContext : DbContext
+        where TMessage : class
+    {
+        var events = context.Message.SelectMany(m => m.Message.Events).DistinctBy(e => e.MessageId).ToList();
+        var applied = 0;
+        foreach (var chunk in events.Chunk(MaxEventsPerTransaction))
+        {
+            var activities = chunk.Select(e => MessagingTelemetry.StartApply<TMessage>(e, consumer)).OfType<Activity>().ToList();
+            try
+            {
+                applied += await ApplyOnceAsync(db, chunk, consumer, apply, context.CancellationToken);
+            }
+            finally
+            {
+                activities.ForEach(a => a.Dispose());
+            }
+        }
+
+        return applied;
+    }
+
+    /// <summary>The most events one consumer transaction applies (and locks rows for).</summary>
+    public const int MaxEventsPerTransaction = 500;
+
+    private static Task<int> ApplyOnceAsync<TDbContext, TMessage>(
+        TDbContext db, BatchedEvent<TMessage>[] events, string consumer, Func<IReadOnlyList<BatchedEvent<TMessage>>, CancellationToken, Task> apply, CancellationToken cancellationToken)
+        where TDbContext : DbContext
+        where TMessage : class
+    {
+        var ids = events.Select(e => e.MessageId).ToArray();
         var insertSql = "INSERT INTO " + InboxTable(db) + " (message_id, consumer, processed_at) SELECT id, {1}, now() FROM unnest({0}) AS id ON CONFLICT DO NOTHING RETURNING message_id AS \"Value\"";
         var strategy = db.Database.CreateExecutionStrategy();
 
-        return strategy.ExecuteAsync(async cancellationToken =>
+        return strategy.ExecuteAsync(async token =>
         {
             db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginAtomicTransactionAsync(cancellationToken);
-            var fresh = (await db.Database.SqlQueryRaw<Guid>(insertSql, ids, consumer).ToListAsync(cancellationToken)).ToHashSet();
+            await using var transaction = await db.Database.BeginAtomicTransactionAsync(token);
+            var fresh = (await db.Database.SqlQueryRaw<Guid>(insertSql, ids, consumer).ToListAsync(token)).ToHashSet();
             if (fresh.Count < ids.Length)
             {
                 Metrics(db)?.DuplicateSkipped(ids.Length - fresh.Count);
@@ -75,13 +112,13 @@ public static class InboxDbContextExtensions
 
             if (fresh.Count > 0)
             {
-                await apply([.. messages.Where(m => fresh.Contains(m.Id)).Select(m => m.Context)], cancellationToken);
-                await db.SaveChangesAsync(cancellationToken);
+                await apply([.. events.Where(e => fresh.Contains(e.MessageId))], token);
+                await db.SaveChangesAsync(token);
             }
 
-            await transaction.CommitAsync(cancellationToken);
+            await transaction.CommitAsync(token);
             return fresh.Count;
-        }, context.CancellationToken);
+        }, cancellationToken);
     }
 
     private static MessagingMetrics? Metrics(DbContext db) =>

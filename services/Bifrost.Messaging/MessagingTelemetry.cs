@@ -7,6 +7,30 @@ internal static class MessagingTelemetry
 {
     public const string Name = "Bifrost.Messaging";
     public static readonly ActivitySource Source = new(Name);
+
+    /// <summary>
+    /// A span in the trace of the change that caused <paramref name="e"/>, for the consumer's handling of it: an event
+    /// travels in a batch with others, so the consumer's receive span belongs to the first event's trace only. Null when
+    /// nothing samples it.
+    /// </summary>
+    public static Activity? StartApply<T>(BatchedEvent<T> e, string consumer) where T : class
+    {
+        if (!Source.HasListeners())
+        {
+            return null;
+        }
+
+        ActivityContext.TryParse(e.TraceParent, e.TraceState, out var parent);
+        var activity = Source.StartActivity($"{consumer} {typeof(T).Name}", ActivityKind.Consumer, parent);
+        if (activity?.IsAllDataRequested == true)
+        {
+            activity.SetTag("messaging.message.id", e.MessageId);
+            activity.SetTag("messaging.message.type", typeof(T).Name);
+            activity.SetTag("messaging.consumer.group.name", consumer);
+        }
+
+        return activity;
+    }
 }
 
 /// <summary>Outbox and inbox metrics (meter <c>Bifrost.Messaging</c>).</summary>

@@ -5,7 +5,7 @@ namespace Bifrost.Messaging;
 
 /// <summary>
 /// An integration event waiting to be published, written in the same transaction as the change it describes.
-/// <see cref="Id"/> becomes the MassTransit <c>MessageId</c>, so a consumer's inbox recognises a re-publish.
+/// <see cref="Id"/> becomes the event's <see cref="BatchedEvent{T}.MessageId"/>, so a consumer's inbox recognises a re-publish.
 /// </summary>
 public sealed class OutboxMessage
 {

@@ -34,7 +34,8 @@ public sealed class OutboxOptions
 }
 
 /// <summary>
-/// Publishes committed outbox rows with <c>MessageId</c> = row id and deletes them once the broker has confirmed them.
+/// Publishes committed outbox rows and deletes them once the broker has confirmed them. The rows one pass takes go out as
+/// one <see cref="EventBatch{T}"/> per event type, each event with its row id (which consumers' inboxes key on).
 /// Two paths share that work:
 /// <list type="bullet">
 /// <item>The dispatcher (fast path) takes the rows this process has just committed from the <see cref="OutboxDispatchQueue"/>,
@@ -129,17 +130,17 @@ public sealed partial class OutboxRelay<TDbContext>(
             return 0;
         }
 
-        var publishes = new List<Task>(claimed.Count);
+        var events = new List<(OutboxMessage Row, object Event)>(claimed.Count);
         foreach (var id in claimed)
         {
             var row = byId[id];
             if (row.Event is { } message)
             {
-                publishes.Add(PublishAsync(row, message, message.GetType(), cancellationToken));
+                events.Add((row, message));
             }
-            else if (TryResolve(row, out var resolved, out var messageType))
+            else if (TryResolve(row, out var resolved, out _))
             {
-                publishes.Add(PublishAsync(row, resolved, messageType, cancellationToken));
+                events.Add((row, resolved));
             }
             else
             {
@@ -147,7 +148,7 @@ public sealed partial class OutboxRelay<TDbContext>(
             }
         }
 
-        await Task.WhenAll(publishes);
+        await Task.WhenAll(ByType(events).Select(batch => PublishAsync(batch.EventType, batch.Events, cancellationToken)));
         await transaction.CommitAsync(cancellationToken);
         var now = timeProvider.GetUtcNow();
         foreach (var id in claimed)
@@ -226,15 +227,12 @@ public sealed partial class OutboxRelay<TDbContext>(
             return 0;
         }
 
-        // Publish the whole batch at once: the broker confirms concurrent publishes together, where one-by-one publishing
-        // waits a confirm round trip per event. Order across rows is not kept, and needs not be: every event carries its
-        // resource's version and consumers apply only newer ones.
-        var publishing = new List<(OutboxMessage Row, Task Publish)>(rows.Count);
+        var events = new List<(OutboxMessage Row, object Event)>(rows.Count);
         foreach (var row in rows)
         {
-            if (TryResolve(row, out var message, out var messageType))
+            if (TryResolve(row, out var message, out _))
             {
-                publishing.Add((row, PublishAsync(row, message, messageType, cancellationToken)));
+                events.Add((row, message));
                 continue;
             }
 
@@ -244,31 +242,43 @@ public sealed partial class OutboxRelay<TDbContext>(
             LogParked(logger, row.Id, row.MessageType);
         }
 
+        // One message per event type, all published at once: the broker confirms concurrent publishes together. Order
+        // across types is not kept, and needs not be: every event carries its resource's version and consumers apply only
+        // newer ones.
+        var publishing = ByType(events).Select(batch => (batch.Events, Publish: PublishAsync(batch.EventType, batch.Events, cancellationToken))).ToList();
         try
         {
             await Task.WhenAll(publishing.Select(p => p.Publish));
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
-            // Each failed publish is recorded on its row below; the confirmed ones are removed all the same.
+            // Each failed publish is recorded on its rows below; the confirmed ones are removed all the same.
         }
 
-        var published = new List<Guid>(publishing.Count);
+        var published = new List<Guid>(events.Count);
         Exception? failure = null;
         var now = timeProvider.GetUtcNow();
-        foreach (var (row, publish) in publishing)
+        foreach (var (batch, publish) in publishing)
         {
             if (publish.IsCompletedSuccessfully)
             {
-                published.Add(row.Id);
-                metrics.Published(now - row.OccurredAt);
+                foreach (var (row, _) in batch)
+                {
+                    published.Add(row.Id);
+                    metrics.Published(now - row.OccurredAt);
+                }
+
                 continue;
             }
 
             var error = publish.Exception?.GetBaseException() ?? new OperationCanceledException("The publish was canceled.");
-            row.Attempts++;
-            row.LastError = Truncate(error.Message, 2000);
-            metrics.PublishFailed();
+            foreach (var (row, _) in batch)
+            {
+                row.Attempts++;
+                row.LastError = Truncate(error.Message, 2000);
+                metrics.PublishFailed();
+            }
+
             failure ??= error;
         }
 
@@ -283,44 +293,57 @@ public sealed partial class OutboxRelay<TDbContext>(
 
         if (failure is not null)
         {
-            throw new OutboxPublishException($"{rows.Count - published.Count} of {rows.Count} messages were not published; they stay queued.", failure);
+            throw new OutboxPublishException($"{events.Count - published.Count} of {rows.Count} messages were not published; they stay queued.", failure);
         }
 
         return published.Count;
     }
 
-    private async Task PublishAsync(OutboxMessage row, object message, Type messageType, CancellationToken cancellationToken)
+    /// <summary>The events grouped by type, each group in commit order (the order a consumer's batch applies them in).</summary>
+    private static IEnumerable<(Type EventType, List<(OutboxMessage Row, object Event)> Events)> ByType(List<(OutboxMessage Row, object Event)> events) =>
+        events.GroupBy(e => e.Event.GetType()).Select(g => (g.Key, g.OrderBy(e => e.Row.Sequence).ToList()));
+
+    /// <summary>Publishes <paramref name="events"/> (all of <paramref name="eventType"/>) as one <see cref="EventBatch{T}"/>.</summary>
+    private async Task PublishAsync(Type eventType, List<(OutboxMessage Row, object Event)> events, CancellationToken cancellationToken)
     {
-        // Continue the trace of the request that wrote the row: the publish (and so every consumer) joins it.
-        using var activity = StartPublishActivity(row, messageType);
+        // The publish continues the trace of the first event's request (so MassTransit's spans and the consumers' receive
+        // spans join it) and links the others; each consumer also opens a span per event in the event's own trace.
+        using var activity = StartPublishActivity(eventType, events);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.PublishTimeout);
-        IPipe<PublishContext> stamp = Pipe.Execute<PublishContext>(context =>
-        {
-            context.MessageId = row.Id;
-            MessageTrace.Stamp(context, row.TraceParent);
-        });
+        var (message, messageType) = EventBatch.For(eventType, events);
+        var first = events[0].Row;
+        IPipe<PublishContext> stamp = Pipe.Execute<PublishContext>(context => context.MessageId = first.Id);
         await bus.Publish(message, messageType, stamp, timeout.Token);
     }
 
-    private static Activity? StartPublishActivity(OutboxMessage row, Type messageType)
+    private static Activity? StartPublishActivity(Type eventType, List<(OutboxMessage Row, object Event)> events)
     {
-        ActivityContext.TryParse(row.TraceParent, row.TraceState, out var parent);
-        var activity = MessagingTelemetry.Source.StartActivity($"outbox relay {messageType.Name}", ActivityKind.Internal, parent);
+        var first = events[0].Row;
+        ActivityContext.TryParse(first.TraceParent, first.TraceState, out var parent);
+        var links = MessagingTelemetry.Source.HasListeners()
+            ? events.Skip(1).Select(e => ActivityContext.TryParse(e.Row.TraceParent, e.Row.TraceState, out var linked) ? new ActivityLink(linked) : default)
+                .Where(l => l.Context != default).Take(MaxLinks).ToList()
+            : null;
+        var activity = MessagingTelemetry.Source.StartActivity($"outbox relay {eventType.Name}", ActivityKind.Internal, parent, links: links);
         if (activity is null && parent != default)
         {
-            // Nobody samples our source: still set the parent so MassTransit propagates the original trace id.
-            activity = new Activity("outbox relay").SetParentId(row.TraceParent!).Start();
+            // Nobody samples our source: still set the parent so MassTransit propagates the first event's trace id.
+            activity = new Activity("outbox relay").SetParentId(first.TraceParent!).Start();
         }
 
         if (activity?.IsAllDataRequested == true)
         {
-            activity.SetTag("messaging.message.id", row.Id);
-            activity.SetTag("messaging.message.type", messageType.Name);
+            activity.SetTag("messaging.message.id", first.Id);
+            activity.SetTag("messaging.message.type", eventType.Name);
+            activity.SetTag("messaging.batch.message_count", events.Count);
         }
 
         return activity;
     }
+
+    /// <summary>Links a publish span keeps to the other events' traces (OpenTelemetry's default span limit).</summary>
+    private const int MaxLinks = 128;
 
     private static bool TryResolve(OutboxMessage row, out object message, out Type messageType)
     {

@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Bifrost.Contracts.Providers;
+using Bifrost.Messaging;
 using Bifrost.Testing;
+using MassTransit;
 
 namespace Bifrost.Gateway.FunctionalTests;
 
@@ -70,11 +72,11 @@ public sealed class GatewayTokenSyncTests(GatewayFixture fixture) : IClassFixtur
 
         // A late or repeated delivery of the first issue must not bring the old token back.
         await PublishIssuedAsync(provider, first, version: 1);
-        await fixture.Harness.Bus.Publish(new ProvisioningTokenRevoked { ProviderId = provider, Version = 3, OccurredAt = DateTimeOffset.UtcNow }, Ct);
+        await fixture.Harness.Bus.Publish(EventBatch.Of(new ProvisioningTokenRevoked { ProviderId = provider, Version = 3, OccurredAt = DateTimeOffset.UtcNow }, NewId.NextGuid()), Ct);
         await WaitForStatusAsync(second, HttpStatusCode.Unauthorized, "the revoked token is refused");
         await PublishIssuedAsync(provider, second, version: 2);
         await Eventually.WaitAsync(
-            () => Task.FromResult(fixture.Harness.Consumed.Select<ProvisioningTokenIssued>().Count(m => m.Context.Message.ProviderId == provider)),
+            () => Task.FromResult(fixture.Harness.Consumed.Select<EventBatch<ProvisioningTokenIssued>>().Count(m => m.Context.Message.Events.Any(e => e.Message.ProviderId == provider))),
             count => count >= 4,
             TimeSpan.FromSeconds(15),
             "the gateway consumed every issue event");
@@ -93,12 +95,12 @@ public sealed class GatewayTokenSyncTests(GatewayFixture fixture) : IClassFixtur
     }
 
     private Task PublishIssuedAsync(Guid provider, string token, long version) =>
-        fixture.Harness.Bus.Publish(new ProvisioningTokenIssued
+        fixture.Harness.Bus.Publish(EventBatch.Of(new ProvisioningTokenIssued
         {
             ProviderId = provider,
             TokenSha256 = GatewayFixture.HexHash(token),
             Version = version,
             IssuedAt = DateTimeOffset.UtcNow,
             OccurredAt = DateTimeOffset.UtcNow,
-        }, Ct);
+        }, NewId.NextGuid()), Ct);
 }

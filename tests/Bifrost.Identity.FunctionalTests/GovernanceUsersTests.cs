@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Bifrost.Contracts.Governance;
 using Bifrost.Contracts.Scim;
 using Bifrost.Identity.Model;
+using Bifrost.Messaging;
 using Bifrost.Testing;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
@@ -509,7 +510,7 @@ public sealed class GovernanceUsersTests(IdentityApiFixture fixture) : IClassFix
         }
 
         var all = deliveries.Concat(deliveries.Where((_, i) => i % everyNthTwice == 0)).OrderBy(_ => random.Next()).ToList();
-        await Task.WhenAll(all.Select(d => fixture.Harness.Bus.Publish(d.Message, (PublishContext<UserAffiliationsReported> c) => c.MessageId = d.Id, Ct)));
+        await Task.WhenAll(all.Select(d => fixture.Harness.Bus.Publish(EventBatch.Of(d.Message, d.Id), Ct)));
         var messageIds = deliveries.Select(d => d.Id).ToArray();
         await Eventually.WaitAsync(
             () => fixture.WithDbAsync(db => db.Set<Bifrost.Messaging.InboxMessage>().CountAsync(m => messageIds.Contains(m.MessageId), Ct)),

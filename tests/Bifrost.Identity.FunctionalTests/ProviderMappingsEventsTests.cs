@@ -21,7 +21,7 @@ public sealed class ProviderMappingsEventsTests(IdentityApiFixture fixture) : IC
     private static object Body(string name, object? mappings = null) => new { name, kind = "entra", mappings };
 
     private IEnumerable<ProviderMappingsChanged> Published(Guid providerId) =>
-        fixture.Harness.Published.Select<ProviderMappingsChanged>().Select(m => m.Context.Message).Where(m => m.ProviderId == providerId);
+        fixture.Harness.PublishedEvents<ProviderMappingsChanged>().Select(e => e.Message).Where(m => m.ProviderId == providerId);
 
     private async Task<ProviderMappingsChanged> PublishedAsync(Guid providerId, long version) =>
         (await Eventually.WaitAsync(

@@ -54,7 +54,7 @@ public sealed partial class ProvidersApiTests(IdentityApiFixture fixture) : ICla
     private async Task<T> PublishedAsync<T>(Func<T, bool> match) where T : class
     {
         var found = await Eventually.WaitAsync(
-            () => Task.FromResult(fixture.Harness.Published.Select<T>().Select(m => m.Context.Message).FirstOrDefault(match)),
+            () => Task.FromResult(fixture.Harness.PublishedEvents<T>().Select(e => e.Message).FirstOrDefault(match)),
             message => message is not null,
             TimeSpan.FromSeconds(30),
             $"identity published the expected {typeof(T).Name}");

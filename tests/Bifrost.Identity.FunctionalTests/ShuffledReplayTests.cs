@@ -58,7 +58,8 @@ public sealed class ShuffledReplayTests
         random.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(deliveries));
         foreach (var (message, id) in deliveries)
         {
-            await shuffled.Harness.Bus.Publish(message, message.GetType(), c => c.MessageId = id, Ct);
+            var batch = typeof(EventBatch).GetMethod(nameof(EventBatch.Of))!.MakeGenericMethod(message.GetType()).Invoke(null, [message, id, null])!;
+            await shuffled.Harness.Bus.Publish(batch, batch.GetType(), c => c.MessageId = id, Ct);
         }
 
         var distinct = deliveries.Select(d => d.Id).Distinct().Count();

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using Bifrost.Contracts.Scim;
+using Bifrost.Testing;
 using MassTransit.Testing;
 
 namespace Bifrost.Ingestion.FunctionalTests;
@@ -94,17 +95,17 @@ public static class ScimTestClient
     {
         // The outbox relay publishes after the commit; the harness's Any gives up once the bus looks idle, so poll.
         var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!await harness.Published.Any<T>(m => filter(m.Context.Message), TestContext.Current.CancellationToken))
+        while (!harness.PublishedEvents<T>().Any(e => filter(e.Message)))
         {
             Assert.True(DateTime.UtcNow < deadline, $"{typeof(T).Name} was not published");
             await Task.Delay(50, TestContext.Current.CancellationToken);
         }
 
-        return harness.Published.Select<T>(TestContext.Current.CancellationToken).Select(m => m.Context.Message).First(filter);
+        return harness.PublishedNow(filter)[0];
     }
 
     public static List<T> PublishedNow<T>(this ITestHarness harness, Func<T, bool> filter) where T : class =>
-        [.. harness.Published.Select<T>(TestContext.Current.CancellationToken).Select(m => m.Context.Message).Where(filter)];
+        [.. harness.PublishedEvents<T>().Select(e => e.Message).Where(filter)];
 
     public static MediaTypeWithQualityHeaderValue ScimMediaType { get; } = new("application/scim+json");
 }

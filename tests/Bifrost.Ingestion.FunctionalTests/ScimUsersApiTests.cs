@@ -49,8 +49,8 @@ public sealed class ScimUsersApiTests(IngestionApiFixture fixture) : IClassFixtu
         Assert.Equal(1, published.Version);
         Assert.Equal(userName, published.User.Email);
         Assert.Equal("Research", published.User.Attributes["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"]);
-        var context = fixture.Harness.Published.Select<ScimUserProvisioned>(ct).Single(m => m.Context.Message.UserId == id).Context;
-        Assert.NotNull(context.MessageId);
+        var batched = fixture.Harness.PublishedEvents<ScimUserProvisioned>().Single(e => e.Message.UserId == id);
+        Assert.NotEqual(Guid.Empty, batched.MessageId);
         // The relay deletes the row after the broker took the message, so the harness can see it a moment earlier.
         await Eventually.WaitAsync(
             () => fixture.WithDbAsync(db => db.Set<Bifrost.Messaging.OutboxMessage>().CountAsync(ct)),

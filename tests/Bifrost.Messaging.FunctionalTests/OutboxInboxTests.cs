@@ -125,7 +125,7 @@ public sealed class OutboxInboxTests
 
         for (var i = 0; i < 3; i++)
         {
-            await bus.Publish(message, context => context.MessageId = messageId, ct);
+            await bus.Publish(EventBatch.Of(message, messageId), ct);
         }
 
         await Eventually.WaitAsync(

@@ -20,7 +20,7 @@ public sealed class AppliedEvent
     public int TimesApplied { get; set; }
     public string? TraceId { get; set; }
 
-    /// <summary>The trace the relay stamped on the message (<see cref="MessageTrace"/>), read as a batch consumer would.</summary>
+    /// <summary>The trace the event carries in its batch (<see cref="BatchedEvent{T}.TraceId"/>): its writer's.</summary>
     public string? StampedTraceId { get; set; }
 }
 
@@ -37,25 +37,31 @@ public sealed class TestDbContext(DbContextOptions<TestDbContext> options) : DbC
     }
 }
 
-/// <summary>Counts applications: a second application of one event would show as TimesApplied = 2.</summary>
-public sealed class SomethingHappenedConsumer(TestDbContext db) : IConsumer<SomethingHappened>
+/// <summary>
+/// Counts applications: a second application of one event would show as TimesApplied = 2. A batch consumer, as the
+/// services' busiest consumers are: every <see cref="EventBatch{T}"/> MassTransit gathers, applied in one transaction.
+/// </summary>
+public sealed class SomethingHappenedConsumer(TestDbContext db) : IConsumer<Batch<EventBatch<SomethingHappened>>>
 {
-    public Task Consume(ConsumeContext<SomethingHappened> context) =>
-        db.ApplyOnceAsync(context, nameof(SomethingHappenedConsumer), async ct =>
+    public Task Consume(ConsumeContext<Batch<EventBatch<SomethingHappened>>> context) =>
+        db.ApplyOnceAsync(context, nameof(SomethingHappenedConsumer), async (events, ct) =>
         {
-            var row = await db.Applied.FindAsync([context.Message.ResourceId], ct);
-            if (row is null)
+            foreach (var e in events)
             {
-                db.Applied.Add(row = new AppliedEvent { ResourceId = context.Message.ResourceId, Sequence = context.Message.Sequence });
-            }
+                var row = await db.Applied.FindAsync([e.Message.ResourceId], ct);
+                if (row is null)
+                {
+                    db.Applied.Add(row = new AppliedEvent { ResourceId = e.Message.ResourceId, Sequence = e.Message.Sequence });
+                }
 
-            row.TimesApplied++;
-            row.TraceId = Activity.Current?.TraceId.ToHexString();
-            row.StampedTraceId = context.Headers.Get<string>(MessageTrace.Header) is null ? null : context.TraceId();
+                row.TimesApplied++;
+                row.TraceId = Activity.Current?.TraceId.ToHexString();
+                row.StampedTraceId = e.TraceId;
+            }
         });
 }
 
-public sealed class SomethingHappenedConsumerDefinition : BifrostConsumerDefinition<SomethingHappenedConsumer>;
+public sealed class SomethingHappenedConsumerDefinition : BifrostBatchConsumerDefinition<SomethingHappenedConsumer>;
 
 /// <summary>A host shaped like a Bifrost service: the shared DbContext registration, MassTransit on RabbitMQ, the relay.</summary>
 public static class TestApp

@@ -441,7 +441,7 @@ public sealed class ReconciliationRunTests(ReconciliationFixture fixture) : ICla
     /// <summary>Waits until ingestion published an event matching <paramref name="filter"/> (the relay publishes after the commit).</summary>
     private async Task PublishedAsync<T>(Func<T, bool> filter) where T : class =>
         await Eventually.WaitAsync(
-            () => fixture.Ingestion.Harness.Published.Any<T>(m => filter(m.Context.Message), TestContext.Current.CancellationToken),
+            () => Task.FromResult(fixture.Ingestion.Harness.PublishedEvents<T>().Any(e => filter(e.Message))),
             found => found,
             TimeSpan.FromSeconds(30),
             $"ingestion published {typeof(T).Name}");

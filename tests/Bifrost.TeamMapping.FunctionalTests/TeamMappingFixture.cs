@@ -27,17 +27,17 @@ internal static class HarnessExtensions
     public static async Task<T> PublishedAsync<T>(this ITestHarness harness, Func<T, bool> filter, int seconds = 15) where T : class
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!await harness.Published.Any<T>(m => filter(m.Context.Message), TestContext.Current.CancellationToken))
+        while (!harness.PublishedEvents<T>().Any(e => filter(e.Message)))
         {
             Assert.True(DateTime.UtcNow < deadline, $"{typeof(T).Name} was not published");
             await Task.Delay(50, TestContext.Current.CancellationToken);
         }
 
-        return harness.Published.Select<T>(TestContext.Current.CancellationToken).Select(m => m.Context.Message).Last(filter);
+        return harness.PublishedNow(filter)[^1];
     }
 
     public static List<T> PublishedNow<T>(this ITestHarness harness, Func<T, bool> filter) where T : class =>
-        [.. harness.Published.Select<T>(TestContext.Current.CancellationToken).Select(m => m.Context.Message).Where(filter)];
+        [.. harness.PublishedEvents<T>().Select(e => e.Message).Where(filter)];
 
     /// <summary>Waits until a user's affiliation report matching <paramref name="filter"/> is published (inside a <see cref="UserAffiliationsReported"/>), and returns the last one.</summary>
     public static async Task<UserAffiliationsChanged> ReportedAsync(this ITestHarness harness, Func<UserAffiliationsChanged, bool> filter, int seconds = 15)

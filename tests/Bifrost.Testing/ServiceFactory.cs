@@ -62,22 +62,16 @@ public class ServiceFactory<TProgram, TDbContext>(string connectionName) : WebAp
     }
 
     /// <summary>
-    /// Publishes <paramref name="message"/> (with a fixed id when given) and waits until the service has consumed it
+    /// Publishes <paramref name="message"/> as the outbox relay does, in an <see cref="EventBatch{T}"/> of one (with a
+    /// fixed id when given), and waits until the service has consumed it
     /// <paramref name="deliveries"/> times in all. Counts with a consume observer rather than the harness' lists, which
     /// wait on an inactivity timer a busy machine can trip early, and list a redelivered message id once.
-    /// <paramref name="traceParent"/> stamps the message as the outbox relay does, with the trace of its change.
+    /// <paramref name="traceParent"/> is the trace of the event's change, as the relay carries it.
     /// </summary>
     public async Task DeliverAsync<T>(T message, Guid? messageId = null, int deliveries = 1, string? traceParent = null) where T : class
     {
         var id = messageId ?? NewId.NextGuid();
-        await Harness.Bus.Publish(message, context =>
-        {
-            context.MessageId = id;
-            if (traceParent is not null)
-            {
-                context.Headers.Set(MessageTrace.Header, traceParent);
-            }
-        }, TestContext.Current.CancellationToken);
+        await Harness.Bus.Publish(EventBatch.Of(message, id, traceParent), context => context.MessageId = id, TestContext.Current.CancellationToken);
         await Eventually.WaitAsync(
             () => Task.FromResult(_consumed.Count(id)),
             count => count >= deliveries,

@@ -10,26 +10,32 @@ namespace Bifrost.Gateway.Messaging;
 /// harmless instead.
 /// </summary>
 public sealed partial class ProvisioningTokenConsumer(CredentialStore store, ILogger<ProvisioningTokenConsumer> logger) :
-    IConsumer<ProvisioningTokenIssued>,
-    IConsumer<ProvisioningTokenRevoked>
+    IConsumer<EventBatch<ProvisioningTokenIssued>>,
+    IConsumer<EventBatch<ProvisioningTokenRevoked>>
 {
-    public Task Consume(ConsumeContext<ProvisioningTokenIssued> context)
+    public Task Consume(ConsumeContext<EventBatch<ProvisioningTokenIssued>> context)
     {
-        var message = context.Message;
-        var hash = Convert.FromHexString(message.TokenSha256);
-        if (hash.Length != 32)
+        foreach (var message in context.Message.Events.Select(e => e.Message))
         {
-            throw new FormatException($"TokenSha256 of provider {message.ProviderId} is not a SHA-256 hash.");
+            var hash = Convert.FromHexString(message.TokenSha256);
+            if (hash.Length != 32)
+            {
+                throw new FormatException($"TokenSha256 of provider {message.ProviderId} is not a SHA-256 hash.");
+            }
+
+            Log(message.ProviderId, message.Version, store.Apply(new ProviderTokenState(message.ProviderId, hash, message.Version)), "issued");
         }
 
-        Log(message.ProviderId, message.Version, store.Apply(new ProviderTokenState(message.ProviderId, hash, message.Version)), "issued");
         return Task.CompletedTask;
     }
 
-    public Task Consume(ConsumeContext<ProvisioningTokenRevoked> context)
+    public Task Consume(ConsumeContext<EventBatch<ProvisioningTokenRevoked>> context)
     {
-        var message = context.Message;
-        Log(message.ProviderId, message.Version, store.Apply(new ProviderTokenState(message.ProviderId, null, message.Version)), "revoked");
+        foreach (var message in context.Message.Events.Select(e => e.Message))
+        {
+            Log(message.ProviderId, message.Version, store.Apply(new ProviderTokenState(message.ProviderId, null, message.Version)), "revoked");
+        }
+
         return Task.CompletedTask;
     }
 

@@ -14,22 +14,21 @@ namespace Bifrost.Identity.Messaging;
 /// transaction.
 /// </summary>
 public sealed class ScimGroupEventsConsumer(IdentityDbContext db, RoleAssigner roles) :
-    IConsumer<ScimGroupCreated>,
-    IConsumer<ScimGroupRenamed>,
-    IConsumer<ScimGroupDeleted>,
-    IConsumer<ScimGroupMembersAdded>,
-    IConsumer<ScimGroupMembersRemoved>
+    IConsumer<EventBatch<ScimGroupCreated>>,
+    IConsumer<EventBatch<ScimGroupRenamed>>,
+    IConsumer<EventBatch<ScimGroupDeleted>>,
+    IConsumer<EventBatch<ScimGroupMembersAdded>>,
+    IConsumer<EventBatch<ScimGroupMembersRemoved>>
 {
-    public Task Consume(ConsumeContext<ScimGroupCreated> context) =>
-        NameAsync(context, context.Message.ProviderId, context.Message.GroupId, context.Message.Version, context.Message.DisplayName);
+    public Task Consume(ConsumeContext<EventBatch<ScimGroupCreated>> context) =>
+        db.ApplyEachOnceAsync(context, nameof(ScimGroupEventsConsumer), (m, ct) => NameAsync(m.ProviderId, m.GroupId, m.Version, m.DisplayName, ct));
 
-    public Task Consume(ConsumeContext<ScimGroupRenamed> context) =>
-        NameAsync(context, context.Message.ProviderId, context.Message.GroupId, context.Message.Version, context.Message.DisplayName);
+    public Task Consume(ConsumeContext<EventBatch<ScimGroupRenamed>> context) =>
+        db.ApplyEachOnceAsync(context, nameof(ScimGroupEventsConsumer), (m, ct) => NameAsync(m.ProviderId, m.GroupId, m.Version, m.DisplayName, ct));
 
-    public Task Consume(ConsumeContext<ScimGroupDeleted> context) =>
-        db.ApplyOnceAsync(context, nameof(ScimGroupEventsConsumer), async cancellationToken =>
+    public Task Consume(ConsumeContext<EventBatch<ScimGroupDeleted>> context) =>
+        db.ApplyEachOnceAsync(context, nameof(ScimGroupEventsConsumer), async (message, cancellationToken) =>
         {
-            var message = context.Message;
             var group = await LockGroupAsync(message.ProviderId, message.GroupId, cancellationToken);
             if (group.Deleted)
             {
@@ -49,61 +48,59 @@ public sealed class ScimGroupEventsConsumer(IdentityDbContext db, RoleAssigner r
             await roles.RecomputeAsync(members, cancellationToken);
         });
 
-    public Task Consume(ConsumeContext<ScimGroupMembersAdded> context) =>
-        MembersAsync(context, context.Message.ProviderId, context.Message.GroupId, context.Message.Version, context.Message.MemberIds, active: true);
+    public Task Consume(ConsumeContext<EventBatch<ScimGroupMembersAdded>> context) =>
+        db.ApplyEachOnceAsync(context, nameof(ScimGroupEventsConsumer), (m, ct) => MembersAsync(m.ProviderId, m.GroupId, m.Version, m.MemberIds, active: true, ct));
 
-    public Task Consume(ConsumeContext<ScimGroupMembersRemoved> context) =>
-        MembersAsync(context, context.Message.ProviderId, context.Message.GroupId, context.Message.Version, context.Message.MemberIds, active: false);
+    public Task Consume(ConsumeContext<EventBatch<ScimGroupMembersRemoved>> context) =>
+        db.ApplyEachOnceAsync(context, nameof(ScimGroupEventsConsumer), (m, ct) => MembersAsync(m.ProviderId, m.GroupId, m.Version, m.MemberIds, active: false, ct));
 
-    private Task NameAsync(ConsumeContext context, Guid providerId, Guid groupId, long version, string displayName) =>
-        db.ApplyOnceAsync(context, nameof(ScimGroupEventsConsumer), async cancellationToken =>
+    private async Task NameAsync(Guid providerId, Guid groupId, long version, string displayName, CancellationToken cancellationToken)
+    {
+        var group = await LockGroupAsync(providerId, groupId, cancellationToken);
+        if (group.Deleted || version <= group.Version)
         {
-            var group = await LockGroupAsync(providerId, groupId, cancellationToken);
-            if (group.Deleted || version <= group.Version)
-            {
-                return;
-            }
+            return;
+        }
 
-            var renamed = group.DisplayName != displayName;
-            var members = renamed && await roles.GroupsAffectRolesAsync(providerId, cancellationToken)
-                ? await ActiveMembersAsync(group.Id, cancellationToken)
-                : [];
-            await roles.LockRoleInputsAsync(providerId, members, cancellationToken, lockRules: false);
-            group.DisplayName = displayName;
-            group.Version = version;
-            await db.SaveChangesAsync(cancellationToken);
-            await roles.RecomputeAsync(members, cancellationToken);
-        });
+        var renamed = group.DisplayName != displayName;
+        var members = renamed && await roles.GroupsAffectRolesAsync(providerId, cancellationToken)
+            ? await ActiveMembersAsync(group.Id, cancellationToken)
+            : [];
+        await roles.LockRoleInputsAsync(providerId, members, cancellationToken, lockRules: false);
+        group.DisplayName = displayName;
+        group.Version = version;
+        await db.SaveChangesAsync(cancellationToken);
+        await roles.RecomputeAsync(members, cancellationToken);
+    }
 
-    private Task MembersAsync(ConsumeContext context, Guid providerId, Guid groupId, long version, IReadOnlyList<Guid> memberIds, bool active) =>
-        db.ApplyOnceAsync(context, nameof(ScimGroupEventsConsumer), async cancellationToken =>
+    private async Task MembersAsync(Guid providerId, Guid groupId, long version, IReadOnlyList<Guid> memberIds, bool active, CancellationToken cancellationToken)
+    {
+        var group = await LockGroupAsync(providerId, groupId, cancellationToken);
+        if (group.Deleted || memberIds.Count == 0)
         {
-            var group = await LockGroupAsync(providerId, groupId, cancellationToken);
-            if (group.Deleted || memberIds.Count == 0)
-            {
-                return;
-            }
+            return;
+        }
 
-            // One statement per batch: insert or move each row to this version when it is newer than the row's last change.
-            var ids = memberIds.Distinct().ToArray();
-            var affectsRoles = await roles.GroupsAffectRolesAsync(providerId, cancellationToken);
-            if (affectsRoles)
-            {
-                await roles.LockRoleInputsAsync(providerId, ids, cancellationToken, lockRules: false);
-            }
+        // One statement per batch: insert or move each row to this version when it is newer than the row's last change.
+        var ids = memberIds.Distinct().ToArray();
+        var affectsRoles = await roles.GroupsAffectRolesAsync(providerId, cancellationToken);
+        if (affectsRoles)
+        {
+            await roles.LockRoleInputsAsync(providerId, ids, cancellationToken, lockRules: false);
+        }
 
-            var changed = await db.Database.SqlQuery<Guid>($"""
-                INSERT INTO identity.group_memberships (group_id, user_id, provider_id, active, version)
-                SELECT {groupId}, id, {providerId}, {active}, {version} FROM unnest({ids}) AS id
-                ON CONFLICT (group_id, user_id) DO UPDATE SET active = excluded.active, version = excluded.version
-                WHERE group_memberships.version < excluded.version
-                RETURNING user_id AS "Value"
-                """).ToListAsync(cancellationToken);
-            if (affectsRoles && group.DisplayName is not null)
-            {
-                await roles.RecomputeAsync(changed, cancellationToken);
-            }
-        });
+        var changed = await db.Database.SqlQuery<Guid>($"""
+            INSERT INTO identity.group_memberships (group_id, user_id, provider_id, active, version)
+            SELECT {groupId}, id, {providerId}, {active}, {version} FROM unnest({ids}) AS id
+            ON CONFLICT (group_id, user_id) DO UPDATE SET active = excluded.active, version = excluded.version
+            WHERE group_memberships.version < excluded.version
+            RETURNING user_id AS "Value"
+            """).ToListAsync(cancellationToken);
+        if (affectsRoles && group.DisplayName is not null)
+        {
+            await roles.RecomputeAsync(changed, cancellationToken);
+        }
+    }
 
     /// <summary>Creates the group's row when missing (nameless, version 0) and locks it for this transaction.</summary>
     private async Task<ScimGroup> LockGroupAsync(Guid providerId, Guid groupId, CancellationToken cancellationToken)

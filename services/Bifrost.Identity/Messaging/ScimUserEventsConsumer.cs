@@ -14,26 +14,26 @@ namespace Bifrost.Identity.Messaging;
 /// whose snapshot changed together.
 /// </summary>
 public sealed class ScimUserEventsConsumer(IdentityDbContext db, RoleAssigner roles, TimeProvider time) :
-    IConsumer<Batch<ScimUserProvisioned>>,
-    IConsumer<Batch<ScimUserUpdated>>,
-    IConsumer<Batch<ScimUserDeactivated>>,
-    IConsumer<Batch<ScimUserReactivated>>,
-    IConsumer<Batch<ScimUserDeleted>>
+    IConsumer<Batch<EventBatch<ScimUserProvisioned>>>,
+    IConsumer<Batch<EventBatch<ScimUserUpdated>>>,
+    IConsumer<Batch<EventBatch<ScimUserDeactivated>>>,
+    IConsumer<Batch<EventBatch<ScimUserReactivated>>>,
+    IConsumer<Batch<EventBatch<ScimUserDeleted>>>
 {
-    public Task Consume(ConsumeContext<Batch<ScimUserProvisioned>> context) => ApplyAsync(context, m => new UserEvent(m.ProviderId, m.UserId, m.Version, m.User));
+    public Task Consume(ConsumeContext<Batch<EventBatch<ScimUserProvisioned>>> context) => ApplyAsync(context, m => new UserEvent(m.ProviderId, m.UserId, m.Version, m.User));
 
-    public Task Consume(ConsumeContext<Batch<ScimUserUpdated>> context) => ApplyAsync(context, m => new UserEvent(m.ProviderId, m.UserId, m.Version, m.User));
+    public Task Consume(ConsumeContext<Batch<EventBatch<ScimUserUpdated>>> context) => ApplyAsync(context, m => new UserEvent(m.ProviderId, m.UserId, m.Version, m.User));
 
-    public Task Consume(ConsumeContext<Batch<ScimUserDeactivated>> context) => ApplyAsync(context, m => new UserEvent(m.ProviderId, m.UserId, m.Version, m.User));
+    public Task Consume(ConsumeContext<Batch<EventBatch<ScimUserDeactivated>>> context) => ApplyAsync(context, m => new UserEvent(m.ProviderId, m.UserId, m.Version, m.User));
 
-    public Task Consume(ConsumeContext<Batch<ScimUserReactivated>> context) => ApplyAsync(context, m => new UserEvent(m.ProviderId, m.UserId, m.Version, m.User));
+    public Task Consume(ConsumeContext<Batch<EventBatch<ScimUserReactivated>>> context) => ApplyAsync(context, m => new UserEvent(m.ProviderId, m.UserId, m.Version, m.User));
 
-    public Task Consume(ConsumeContext<Batch<ScimUserDeleted>> context) => ApplyAsync(context, m => new UserEvent(m.ProviderId, m.UserId, m.Version, null));
+    public Task Consume(ConsumeContext<Batch<EventBatch<ScimUserDeleted>>> context) => ApplyAsync(context, m => new UserEvent(m.ProviderId, m.UserId, m.Version, null));
 
-    private Task ApplyAsync<T>(ConsumeContext<Batch<T>> context, Func<T, UserEvent> read) where T : class =>
+    private Task ApplyAsync<T>(ConsumeContext<Batch<EventBatch<T>>> context, Func<T, UserEvent> read) where T : class =>
         db.ApplyOnceAsync(context, nameof(ScimUserEventsConsumer), async (messages, cancellationToken) =>
         {
-            var events = messages.Select(m => read(m.Message) with { TraceId = m.TraceId() }).OrderBy(e => e.UserId).ThenBy(e => e.Version).ToList();
+            var events = messages.Select(m => read(m.Message) with { TraceId = m.TraceId }).OrderBy(e => e.UserId).ThenBy(e => e.Version).ToList();
             var snapshots = events.Where(e => e.User is not null).ToList();
             if (snapshots.Count > 0)
             {

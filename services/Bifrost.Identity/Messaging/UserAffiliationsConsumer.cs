@@ -22,9 +22,9 @@ namespace Bifrost.Identity.Messaging;
 /// Repeated or reordered reports therefore leave the same rows, and a member change costs one row whatever the user's
 /// other teams.
 /// </summary>
-public sealed class UserAffiliationsConsumer(IdentityDbContext db) : IConsumer<Batch<UserAffiliationsReported>>
+public sealed class UserAffiliationsConsumer(IdentityDbContext db) : IConsumer<Batch<EventBatch<UserAffiliationsReported>>>
 {
-    public Task Consume(ConsumeContext<Batch<UserAffiliationsReported>> context) =>
+    public Task Consume(ConsumeContext<Batch<EventBatch<UserAffiliationsReported>>> context) =>
         db.ApplyOnceAsync(context, nameof(UserAffiliationsConsumer), async (messages, cancellationToken) =>
         {
             var reports = messages.SelectMany(m => m.Message.Reports).ToList();

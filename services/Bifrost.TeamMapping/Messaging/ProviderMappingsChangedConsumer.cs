@@ -11,12 +11,11 @@ namespace Bifrost.TeamMapping.Messaging;
 /// background. A newer version arriving mid-run restarts the run from the first user.
 /// </summary>
 public sealed class ProviderMappingsChangedConsumer(TeamMappingDbContext db, TimeProvider time, ILogger<ProviderMappingsChangedConsumer> logger) :
-    IConsumer<ProviderMappingsChanged>
+    IConsumer<EventBatch<ProviderMappingsChanged>>
 {
-    public Task Consume(ConsumeContext<ProviderMappingsChanged> context) =>
-        db.ApplyOnceAsync(context, nameof(ProviderMappingsChangedConsumer), async cancellationToken =>
+    public Task Consume(ConsumeContext<EventBatch<ProviderMappingsChanged>> context) =>
+        db.ApplyEachOnceAsync(context, nameof(ProviderMappingsChangedConsumer), async (message, cancellationToken) =>
         {
-            var message = context.Message;
             var now = time.GetUtcNow();
             var rules = await db.ProviderRules.FromSql($"SELECT * FROM team_mapping.provider_rules WHERE provider_id = {message.ProviderId} FOR UPDATE").SingleOrDefaultAsync(cancellationToken);
             if (rules is null)

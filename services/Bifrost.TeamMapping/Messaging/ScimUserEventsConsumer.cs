@@ -16,23 +16,23 @@ namespace Bifrost.TeamMapping.Messaging;
 /// initial cycle's creates cost a few round trips per batch, not eight per user.
 /// </summary>
 public sealed class ScimUserEventsConsumer(TeamMappingDbContext db, AffiliationRefresher refresher) :
-    IConsumer<Batch<ScimUserProvisioned>>,
-    IConsumer<Batch<ScimUserUpdated>>,
-    IConsumer<Batch<ScimUserDeactivated>>,
-    IConsumer<Batch<ScimUserReactivated>>,
-    IConsumer<Batch<ScimUserDeleted>>
+    IConsumer<Batch<EventBatch<ScimUserProvisioned>>>,
+    IConsumer<Batch<EventBatch<ScimUserUpdated>>>,
+    IConsumer<Batch<EventBatch<ScimUserDeactivated>>>,
+    IConsumer<Batch<EventBatch<ScimUserReactivated>>>,
+    IConsumer<Batch<EventBatch<ScimUserDeleted>>>
 {
-    public Task Consume(ConsumeContext<Batch<ScimUserProvisioned>> context) => ApplyAsync(context, m => new UserEvent(m.ProviderId, m.UserId, m.Version, m.OccurredAt, m.User));
+    public Task Consume(ConsumeContext<Batch<EventBatch<ScimUserProvisioned>>> context) => ApplyAsync(context, m => new UserEvent(m.ProviderId, m.UserId, m.Version, m.OccurredAt, m.User));
 
-    public Task Consume(ConsumeContext<Batch<ScimUserUpdated>> context) => ApplyAsync(context, m => new UserEvent(m.ProviderId, m.UserId, m.Version, m.OccurredAt, m.User));
+    public Task Consume(ConsumeContext<Batch<EventBatch<ScimUserUpdated>>> context) => ApplyAsync(context, m => new UserEvent(m.ProviderId, m.UserId, m.Version, m.OccurredAt, m.User));
 
-    public Task Consume(ConsumeContext<Batch<ScimUserDeactivated>> context) => ApplyAsync(context, m => new UserEvent(m.ProviderId, m.UserId, m.Version, m.OccurredAt, m.User));
+    public Task Consume(ConsumeContext<Batch<EventBatch<ScimUserDeactivated>>> context) => ApplyAsync(context, m => new UserEvent(m.ProviderId, m.UserId, m.Version, m.OccurredAt, m.User));
 
-    public Task Consume(ConsumeContext<Batch<ScimUserReactivated>> context) => ApplyAsync(context, m => new UserEvent(m.ProviderId, m.UserId, m.Version, m.OccurredAt, m.User));
+    public Task Consume(ConsumeContext<Batch<EventBatch<ScimUserReactivated>>> context) => ApplyAsync(context, m => new UserEvent(m.ProviderId, m.UserId, m.Version, m.OccurredAt, m.User));
 
-    public Task Consume(ConsumeContext<Batch<ScimUserDeleted>> context) => ApplyAsync(context, m => new UserEvent(m.ProviderId, m.UserId, m.Version, m.OccurredAt, null));
+    public Task Consume(ConsumeContext<Batch<EventBatch<ScimUserDeleted>>> context) => ApplyAsync(context, m => new UserEvent(m.ProviderId, m.UserId, m.Version, m.OccurredAt, null));
 
-    private Task ApplyAsync<T>(ConsumeContext<Batch<T>> context, Func<T, UserEvent> read) where T : class =>
+    private Task ApplyAsync<T>(ConsumeContext<Batch<EventBatch<T>>> context, Func<T, UserEvent> read) where T : class =>
         db.ApplyOnceAsync(context, nameof(ScimUserEventsConsumer), async (messages, cancellationToken) =>
         {
             var events = messages.Select(m => read(m.Message)).OrderBy(e => e.UserId).ThenBy(e => e.Version).ToList();
