@@ -74,7 +74,11 @@ public static class InboxDbContextExtensions
         var applied = 0;
         foreach (var chunk in events.Chunk(MaxEventsPerTransaction))
         {
+            // One span per event in its own trace, covering the transaction that applies it. None becomes current: the
+            // transaction's own spans stay under the batch's consume span.
+            var current = Activity.Current;
             var activities = chunk.Select(e => MessagingTelemetry.StartApply<TMessage>(e, consumer)).OfType<Activity>().ToList();
+            Activity.Current = current;
             try
             {
                 applied += await ApplyOnceAsync(db, chunk, consumer, apply, context.CancellationToken);

@@ -110,9 +110,10 @@ public abstract class BifrostConsumerDefinition<TConsumer> : ConsumerDefinition<
 }
 
 /// <summary>
-/// A consumer of <c>Batch&lt;T&gt;</c>, with the shared retry policy: a batch starts with its first message and closes
+/// A consumer of <c>Batch&lt;EventBatch&lt;T&gt;&gt;</c>, with the shared retry policy: a batch starts with its first message and closes
 /// at <see cref="MessageLimit"/> messages or after <see cref="TimeLimit"/> (so a lone message waits at most that long),
-/// <see cref="ConcurrencyLimit"/> batches at a time. Under load, one transaction applies many events.
+/// <see cref="ConcurrencyLimit"/> batches at a time. Each message is an outbox relay pass's events of one type (one event
+/// at a low rate, many under load), and the inbox applies at most 500 events per transaction.
 /// A failure fails (then retries) the whole batch; each message's effect is idempotent, so nothing is applied twice.
 /// The defaults (100 messages, 50 ms) were measured: each batch costs a transaction and a handful of round trips
 /// whatever its size, so at 500–700 creates/s a 10 ms window gave batches of about five events and the consumers and

@@ -37,6 +37,42 @@ public sealed class OutboxInboxTests
     }
 
     [Fact]
+    public async Task Events_of_several_requests_travel_in_one_message_and_each_keeps_its_own_trace()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var database = await PostgresDatabase.CreateAsync(ct);
+        var queue = Guid.NewGuid().ToString("N");
+        var stopped = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
+        using var listener = ListenToAll(stopped.Enqueue);
+
+        // Five requests, each its own trace, commit through a process without a relay; the relay that starts next takes
+        // the five rows in its first poll.
+        using var writer = await TestApp.StartAsync(database.ConnectionString, TestEnvironment.RabbitMq, queue, consume: false, relay: false);
+        var traces = new Dictionary<Guid, string>();
+        for (var i = 0; i < 5; i++)
+        {
+            using var request = new Activity("scim request").Start();
+            traces[(await TestApp.WriteEventsAsync(writer, 1, firstSequence: i))[0]] = request.TraceId.ToHexString();
+        }
+
+        using var relay = await TestApp.StartAsync(database.ConnectionString, TestEnvironment.RabbitMq, queue);
+        var applied = await Eventually.WaitAsync(
+            () => TestApp.QueryAsync(relay, db => db.Applied.AsNoTracking().ToListAsync(ct)),
+            rows => rows.Count == 5, Patience, "the five events are applied");
+
+        // One broker message for the five, its publish in the first request's trace and linked to the four others.
+        var publish = Assert.Single(stopped, a => a.Source.Name == "Bifrost.Messaging" && a.OperationName == "outbox relay SomethingHappened");
+        Assert.Equal(5, publish.GetTagItem("messaging.batch.message_count"));
+        Assert.Equal(4, publish.Links.Count());
+        // Each event still names its own request, and the consumer's span for it is in that request's trace.
+        Assert.All(applied, row => Assert.Equal(traces[row.ResourceId], row.StampedTraceId));
+        var consumed = stopped.Where(a => a.Source.Name == "Bifrost.Messaging" && a.OperationName == "SomethingHappenedConsumer SomethingHappened").ToList();
+        Assert.Equal(traces.Values.Order(), consumed.Select(a => a.TraceId.ToHexString()).Order());
+        Assert.All(applied, row => Assert.Equal(1, row.TimesApplied));
+        await Task.WhenAll(relay.StopAsync(ct), writer.StopAsync(ct));
+    }
+
+    [Fact]
     public async Task Committed_events_are_dispatched_at_once_without_waiting_for_the_poll()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -186,12 +222,13 @@ public sealed class OutboxInboxTests
         await Task.WhenAll(first.StopAsync(ct), second.StopAsync(ct));
     }
 
-    private static ActivityListener ListenToAll()
+    private static ActivityListener ListenToAll(Action<Activity>? stopped = null)
     {
         var listener = new ActivityListener
         {
             ShouldListenTo = _ => true,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = stopped,
         };
         ActivitySource.AddActivityListener(listener);
         return listener;
