@@ -48,7 +48,7 @@ internal static class ProvisioningLogApi
     public const int DefaultLimit = 50;
     public const int MaxLimit = 500;
 
-    private static readonly string[] s_outcomes = ["success", "failure"];
+    private static readonly string[] s_outcomes = [ProvisioningLogEntry.Success, ProvisioningLogEntry.Failure];
     private static readonly string[] s_resourceTypes = ["User", "Group", "Bulk", "Search", "Discovery", "Me", "Unknown"];
 
     public static RouteGroupBuilder MapProvisioningLogApi(this IEndpointRouteBuilder app)
@@ -145,13 +145,11 @@ internal static class ProvisioningLogApi
         }
 
         // Constants, not parameters: the planner can then use the failure rows' partial indexes.
-        if (outcome == "failure")
+        if (outcome is not null)
         {
-            entries = entries.Where(e => e.Outcome == "failure");
-        }
-        else if (outcome == "success")
-        {
-            entries = entries.Where(e => e.Outcome == "success");
+            entries = outcome == ProvisioningLogEntry.Failure
+                ? entries.Where(e => e.Outcome == ProvisioningLogEntry.Failure)
+                : entries.Where(e => e.Outcome == ProvisioningLogEntry.Success);
         }
 
         if (status is { } wantedStatus)

@@ -6,6 +6,9 @@ namespace Bifrost.Ingestion.Model;
 /// </summary>
 public sealed class ProvisioningLogEntry
 {
+    /// <summary>The two <see cref="Outcome"/>s. Constants, so a query that compares with them carries them in its SQL.</summary>
+    public const string Success = "success", Failure = "failure";
+
     public long Id { get; init; }
     public DateTimeOffset OccurredAt { get; init; }
 

@@ -81,7 +81,7 @@ internal sealed class ProvisioningLog
             ResourceType = ResourceTypeOf(operation),
             Operation = operation.Operation,
             ResourceId = ResourceIdOf(context, operation),
-            Outcome = status < 400 ? "success" : "failure",
+            Outcome = status < 400 ? ProvisioningLogEntry.Success : ProvisioningLogEntry.Failure,
             Status = status,
             ScimType = context.Items.TryGetValue(ScimTypeItem, out var scimType) ? scimType as string : null,
             DurationMs = duration.TotalMilliseconds,
