@@ -14,6 +14,11 @@ internal sealed class ScimGroupQueries(IngestionDbContext db, IOptions<ScimOptio
             .Select(g => new ScimRow(g.Id, g.Resource, g.Version, g.CreatedAt, g.LastModifiedAt))
             .FirstOrDefault());
 
+    // Built once: an expression tree is made of reflection objects, and this class is created for every request.
+    private static readonly Expression<Func<ScimGroup, ScimRow>> s_projection = g => new ScimRow(g.Id, g.Resource, g.Version, g.CreatedAt, g.LastModifiedAt);
+
+    private static readonly Expression<Func<ScimGroup, Guid>> s_idOf = g => g.Id;
+
     public override ScimSchema Schema => ScimSchemas.Group;
 
     public override string Endpoint => ScimGroupMapping.Endpoint;
@@ -26,10 +31,9 @@ internal sealed class ScimGroupQueries(IngestionDbContext db, IOptions<ScimOptio
 
     protected override ScimFilterTranslator<ScimGroup> CreateTranslator(Guid provider) => new ScimGroupFilterTranslator(Db, provider);
 
-    protected override Expression<Func<ScimGroup, ScimRow>> Projection { get; } =
-        g => new ScimRow(g.Id, g.Resource, g.Version, g.CreatedAt, g.LastModifiedAt);
+    protected override Expression<Func<ScimGroup, ScimRow>> Projection => s_projection;
 
-    protected override Expression<Func<ScimGroup, Guid>> IdOf { get; } = g => g.Id;
+    protected override Expression<Func<ScimGroup, Guid>> IdOf => s_idOf;
 
     protected override IOrderedQueryable<ScimGroup> DefaultOrder(IQueryable<ScimGroup> query) => query.OrderBy(g => g.DisplayNameKey);
 

@@ -29,6 +29,11 @@ internal sealed class ScimUserQueries(IngestionDbContext db, IOptions<ScimOption
                     .Join(db.Groups, m => m.GroupId, g => g.Id, (m, g) => new ScimGroupRef(g.Id, g.DisplayName))
                     .ToList())));
 
+    // Built once: an expression tree is made of reflection objects, and this class is created for every request.
+    private static readonly Expression<Func<ScimUser, ScimRow>> s_projection = u => new ScimRow(u.Id, u.Resource, u.Version, u.CreatedAt, u.LastModifiedAt);
+
+    private static readonly Expression<Func<ScimUser, Guid>> s_idOf = u => u.Id;
+
     public override ScimSchema Schema => ScimSchemas.User;
 
     public override string Endpoint => ScimUserMapping.Endpoint;
@@ -41,10 +46,9 @@ internal sealed class ScimUserQueries(IngestionDbContext db, IOptions<ScimOption
 
     protected override ScimFilterTranslator<ScimUser> CreateTranslator(Guid provider) => new ScimUserFilterTranslator(Db, provider);
 
-    protected override Expression<Func<ScimUser, ScimRow>> Projection { get; } =
-        u => new ScimRow(u.Id, u.Resource, u.Version, u.CreatedAt, u.LastModifiedAt);
+    protected override Expression<Func<ScimUser, ScimRow>> Projection => s_projection;
 
-    protected override Expression<Func<ScimUser, Guid>> IdOf { get; } = u => u.Id;
+    protected override Expression<Func<ScimUser, Guid>> IdOf => s_idOf;
 
     protected override IOrderedQueryable<ScimUser> DefaultOrder(IQueryable<ScimUser> query) => query.OrderBy(u => u.UserNameKey);
 
