@@ -23,12 +23,8 @@ public sealed class ProviderMappingsEventsTests(IdentityApiFixture fixture) : IC
     private IEnumerable<ProviderMappingsChanged> Published(Guid providerId) =>
         fixture.Harness.PublishedEvents<ProviderMappingsChanged>().Select(e => e.Message).Where(m => m.ProviderId == providerId);
 
-    private async Task<ProviderMappingsChanged> PublishedAsync(Guid providerId, long version) =>
-        (await Eventually.WaitAsync(
-            () => Task.FromResult(Published(providerId).FirstOrDefault(m => m.Version == version)),
-            m => m is not null,
-            TimeSpan.FromSeconds(30),
-            $"ProviderMappingsChanged version {version} was published"))!;
+    private Task<ProviderMappingsChanged> PublishedAsync(Guid providerId, long version) =>
+        fixture.Harness.PublishedAsync<ProviderMappingsChanged>(m => m.ProviderId == providerId && m.Version == version, seconds: 30);
 
     private Task<long> MappingsVersionAsync(Guid id) =>
         fixture.WithDbAsync(db => db.Providers.AsNoTracking().Where(p => p.Id == id).Select(p => p.MappingsVersion).SingleAsync(Ct));

@@ -51,15 +51,7 @@ public sealed partial class ProvidersApiTests(IdentityApiFixture fixture) : ICla
     private Task<ProvisioningToken?> TokenRowAsync(Guid id) =>
         fixture.WithDbAsync(db => db.ProvisioningTokens.AsNoTracking().SingleOrDefaultAsync(t => t.ProviderId == id, Ct));
 
-    private async Task<T> PublishedAsync<T>(Func<T, bool> match) where T : class
-    {
-        var found = await Eventually.WaitAsync(
-            () => Task.FromResult(fixture.Harness.PublishedEvents<T>().Select(e => e.Message).FirstOrDefault(match)),
-            message => message is not null,
-            TimeSpan.FromSeconds(30),
-            $"identity published the expected {typeof(T).Name}");
-        return found!;
-    }
+    private Task<T> PublishedAsync<T>(Func<T, bool> match) where T : class => fixture.Harness.PublishedAsync(match, seconds: 30);
 
     private static object EntraBody(string name, string? secret = Secret) => new
     {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Bifrost.Contracts.Scim;
+using Bifrost.Testing;
 using Microsoft.EntityFrameworkCore;
 using static Bifrost.Ingestion.FunctionalTests.ScimTestClient;
 

@@ -90,22 +90,5 @@ public static class ScimTestClient
     public static string MembersPatch(string op, IEnumerable<string> ids) =>
         $$"""{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"{{op}}","path":"members","value":[{{string.Join(",", ids.Select(id => $$"""{"$ref":null,"value":"{{id}}"}"""))}}]}]}""";
 
-    /// <summary>Waits until an event matching <paramref name="filter"/> is published, and returns it.</summary>
-    public static async Task<T> PublishedAsync<T>(this ITestHarness harness, Func<T, bool> filter) where T : class
-    {
-        // The outbox relay publishes after the commit; the harness's Any gives up once the bus looks idle, so poll.
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!harness.PublishedEvents<T>().Any(e => filter(e.Message)))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"{typeof(T).Name} was not published");
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
-
-        return harness.PublishedNow(filter)[0];
-    }
-
-    public static List<T> PublishedNow<T>(this ITestHarness harness, Func<T, bool> filter) where T : class =>
-        [.. harness.PublishedEvents<T>().Select(e => e.Message).Where(filter)];
-
     public static MediaTypeWithQualityHeaderValue ScimMediaType { get; } = new("application/scim+json");
 }

@@ -439,12 +439,7 @@ public sealed class ReconciliationRunTests(ReconciliationFixture fixture) : ICla
             "|members:" + await db.GroupMembers.CountAsync(m => m.ProviderId == provider));
 
     /// <summary>Waits until ingestion published an event matching <paramref name="filter"/> (the relay publishes after the commit).</summary>
-    private async Task PublishedAsync<T>(Func<T, bool> filter) where T : class =>
-        await Eventually.WaitAsync(
-            () => Task.FromResult(fixture.Ingestion.Harness.PublishedEvents<T>().Any(e => filter(e.Message))),
-            found => found,
-            TimeSpan.FromSeconds(30),
-            $"ingestion published {typeof(T).Name}");
+    private Task<T> PublishedAsync<T>(Func<T, bool> filter) where T : class => fixture.Ingestion.Harness.PublishedAsync(filter, seconds: 30);
 
     private Task<int> OutboxAsync() => fixture.Ingestion.WithDbAsync(db => db.Set<Bifrost.Messaging.OutboxMessage>().CountAsync());
 }

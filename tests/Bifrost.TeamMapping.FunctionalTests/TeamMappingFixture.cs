@@ -23,22 +23,6 @@ public sealed class TeamMappingFixture() : ServiceFactory<Program, TeamMappingDb
 
 internal static class HarnessExtensions
 {
-    /// <summary>Waits until an event matching <paramref name="filter"/> is published (the outbox relay publishes after the commit), and returns it.</summary>
-    public static async Task<T> PublishedAsync<T>(this ITestHarness harness, Func<T, bool> filter, int seconds = 15) where T : class
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!harness.PublishedEvents<T>().Any(e => filter(e.Message)))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"{typeof(T).Name} was not published");
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
-
-        return harness.PublishedNow(filter)[^1];
-    }
-
-    public static List<T> PublishedNow<T>(this ITestHarness harness, Func<T, bool> filter) where T : class =>
-        [.. harness.PublishedEvents<T>().Select(e => e.Message).Where(filter)];
-
     /// <summary>Waits until a user's affiliation report matching <paramref name="filter"/> is published (inside a <see cref="UserAffiliationsReported"/>), and returns the last one.</summary>
     public static async Task<UserAffiliationsChanged> ReportedAsync(this ITestHarness harness, Func<UserAffiliationsChanged, bool> filter, int seconds = 15)
     {
