@@ -3,8 +3,6 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using Bifrost.Contracts.Scim;
-using Bifrost.Testing;
-using MassTransit.Testing;
 
 namespace Bifrost.Ingestion.FunctionalTests;
 

@@ -1,4 +1,5 @@
 using Bifrost.Ingestion.Services;
+using Bifrost.Messaging;
 
 namespace Bifrost.Ingestion.UnitTests;
 
@@ -51,10 +52,10 @@ public sealed class ScimMemberLocksTests
     [Fact]
     public void Stripes_spread_issued_ids_over_every_stripe()
     {
-        var counts = new int[ScimMemberLocks.Stripes];
-        for (var i = 0; i < 64 * ScimMemberLocks.Stripes; i++)
+        var counts = new int[IdStripes.Count];
+        for (var i = 0; i < 64 * IdStripes.Count; i++)
         {
-            counts[ScimMemberLocks.Stripe(Guid.CreateVersion7())]++;
+            counts[IdStripes.Of(Guid.CreateVersion7())]++;
         }
 
         Assert.All(counts, c => Assert.InRange(c, 20, 120)); // 64 expected per stripe

@@ -1,4 +1,5 @@
 using Bifrost.Mapping;
+using Bifrost.Messaging;
 using Microsoft.EntityFrameworkCore;
 
 namespace Bifrost.Identity.Services;
@@ -25,7 +26,7 @@ public sealed class RoleAssigner(IdentityDbContext db)
     /// <summary>
     /// Takes, in this order, the locks every role computation of an event needs: the provider row FOR SHARE (a rule
     /// change waits for this transaction, or this one for it, so no role is committed from rules older than those the
-    /// background recomputation applies), then a transaction-scoped advisory lock per user bucket (of 128), in bucket
+    /// background recomputation applies), then a transaction-scoped advisory lock per user stripe (<see cref="IdStripes"/>), in stripe
     /// order. The advisory locks serialise, per user, every transaction that computes a role: row locks alone cannot,
     /// since a user being created is invisible to a concurrent membership change and each would miss the other.
     /// The recomputation worker skips the provider lock (<paramref name="lockRules"/> false): it holds its job row instead.
@@ -37,11 +38,7 @@ public sealed class RoleAssigner(IdentityDbContext db)
             await LockRulesAsync(providerId, cancellationToken);
         }
 
-        var buckets = userIds.Select(Bucket).Distinct().Order().ToArray();
-        if (buckets.Length > 0)
-        {
-            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({AdvisoryLockClass}, b) FROM unnest({buckets}) WITH ORDINALITY AS t(b, n) ORDER BY n", cancellationToken);
-        }
+        await db.Database.LockAsync(AdvisoryLockClass, userIds.Select(IdStripes.Of), shared: false, cancellationToken);
     }
 
     /// <summary>
@@ -74,13 +71,6 @@ public sealed class RoleAssigner(IdentityDbContext db)
     }
 
     private const int AdvisoryLockClass = 0x1D3;
-
-    private static int Bucket(Guid id)
-    {
-        Span<byte> bytes = stackalloc byte[16];
-        id.TryWriteBytes(bytes);
-        return bytes[15] & 0x7F;
-    }
 
     /// <summary>Locks the users among <paramref name="userIds"/> and recomputes their roles.</summary>
     public async Task RecomputeAsync(IReadOnlyCollection<Guid> userIds, CancellationToken cancellationToken)

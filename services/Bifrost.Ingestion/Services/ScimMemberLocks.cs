@@ -1,10 +1,11 @@
+using Bifrost.Messaging;
 using Microsoft.EntityFrameworkCore;
 
 namespace Bifrost.Ingestion.Services;
 
 /// <summary>
 /// What keeps a group member from dangling: a user added to a group while the same user is deleted. Both sides take a
-/// transaction-scoped advisory lock on the user's stripe (one of <see cref="Stripes"/>): writers that add members take
+/// transaction-scoped advisory lock on the user's stripe (<see cref="IdStripes"/>): writers that add members take
 /// the stripes of the ids they add in SHARE mode, in stripe order, before the group's row lock; a user deletion takes
 /// its stripe exclusively before the user's row lock. So a deletion waits for every add of that user in flight (and
 /// then finds the new member rows), and an add that starts later waits for the deletion (and then no longer finds the
@@ -14,10 +15,7 @@ namespace Bifrost.Ingestion.Services;
 /// </summary>
 internal static class ScimMemberLocks
 {
-    /// <summary>Stripes per database; a 100k-member write holds at most this many locks.</summary>
-    public const int Stripes = 128;
-
-    /// <summary>The first key of every stripe lock (the second is the stripe), apart from any other advisory lock.</summary>
+    /// <summary>The first key of every stripe lock (the second is the stripe, <see cref="IdStripes"/>): a 100k-member write holds at most <see cref="IdStripes.Count"/> locks.</summary>
     private const int LockClass = 0x5C1;
 
     /// <summary>
@@ -26,26 +24,18 @@ internal static class ScimMemberLocks
     /// </summary>
     public static async Task<IReadOnlySet<int>> ShareAsync(this IngestionDbContext db, IEnumerable<Guid> ids, IReadOnlySet<int> held, CancellationToken cancellationToken)
     {
-        var stripes = ids.Select(Stripe).Where(s => !held.Contains(s)).Distinct().Order().ToArray();
-        if (stripes.Length == 0)
+        var stripes = ids.Select(IdStripes.Of).Where(s => !held.Contains(s)).ToHashSet();
+        if (stripes.Count == 0)
         {
             return held;
         }
 
-        await db.Database.ExecuteSqlAsync(
-            $"SELECT pg_advisory_xact_lock_shared({LockClass}, s) FROM unnest({stripes}) WITH ORDINALITY AS t(s, n) ORDER BY n", cancellationToken);
-        return new HashSet<int>(held.Concat(stripes));
+        await db.Database.LockAsync(LockClass, stripes, shared: true, cancellationToken);
+        stripes.UnionWith(held);
+        return stripes;
     }
 
     /// <summary>Takes the stripe of <paramref name="id"/> exclusively: no member add of that id is in flight or can start.</summary>
-    public static async Task LockExclusiveAsync(this IngestionDbContext db, Guid id, CancellationToken cancellationToken) =>
-        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({LockClass}, {Stripe(id)})", cancellationToken);
-
-    /// <summary>The stripe of an id: the low bits of its last byte (random in the version-7 ids this server issues).</summary>
-    public static int Stripe(Guid id)
-    {
-        Span<byte> bytes = stackalloc byte[16];
-        id.TryWriteBytes(bytes);
-        return bytes[15] % Stripes;
-    }
+    public static Task LockExclusiveAsync(this IngestionDbContext db, Guid id, CancellationToken cancellationToken) =>
+        db.Database.LockAsync(LockClass, [IdStripes.Of(id)], shared: false, cancellationToken);
 }
