@@ -99,11 +99,25 @@ public static class DatabaseExtensions
 
 internal sealed class DatabaseMigrator<TDbContext>(IServiceScopeFactory scopeFactory) : IHostedService where TDbContext : DbContext
 {
+    /// <summary>
+    /// A migration's statements are not requests: building an index on a large table takes minutes, and the connection
+    /// string's 30-second command timeout would cancel it (and a cancelled concurrent build leaves an invalid index).
+    /// </summary>
+    internal static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(30);
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TDbContext>();
-        await db.Database.MigrateAsync(cancellationToken);
+        db.Database.SetCommandTimeout(CommandTimeout);
+        try
+        {
+            await db.Database.MigrateAsync(cancellationToken);
+        }
+        finally
+        {
+            db.Database.SetCommandTimeout((int?)null); // the context goes back to the pool
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
