@@ -259,6 +259,51 @@ internal static class Extensions
     }
 
     /// <summary>
+    /// An HTTP/2-only (prior knowledge, cleartext) endpoint <c>h2</c> beside <c>http</c>, for the gateway's forwarding
+    /// (<see cref="WithForwardingOverHttp2"/>). Kestrel serves prior-knowledge HTTP/2 only on an endpoint whose protocols
+    /// are <c>Http2</c> alone (it does not detect it on a mixed cleartext endpoint, dotnet/aspnetcore#56984), so both
+    /// endpoints are bound through Kestrel's configuration rather than ASPNETCORE_URLS. Health checks and every other
+    /// caller keep using <c>http</c>.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithHttp2Endpoint(this IResourceBuilder<ProjectResource> project)
+    {
+        project.WithEndpoint(Http2EndpointName, endpoint =>
+        {
+            endpoint.UriScheme = "http";
+            endpoint.Transport = "http2";
+            endpoint.IsProxied = false;
+        }, createIfNotExists: true);
+        var http = project.GetEndpoint("http");
+        var h2 = project.GetEndpoint(Http2EndpointName);
+        return project
+            .WithEndpointsInEnvironment(_ => false)
+            .WithEnvironment(context =>
+            {
+                context.EnvironmentVariables["Kestrel__Endpoints__http__Url"] = ReferenceExpression.Create($"http://localhost:{http.Property(EndpointProperty.TargetPort)}");
+                context.EnvironmentVariables[$"Kestrel__Endpoints__{Http2EndpointName}__Url"] = ReferenceExpression.Create($"http://localhost:{h2.Property(EndpointProperty.TargetPort)}");
+                context.EnvironmentVariables[$"Kestrel__Endpoints__{Http2EndpointName}__Protocols"] = "Http2";
+            });
+    }
+
+    public const string Http2EndpointName = "h2";
+
+    /// <summary>
+    /// The gateway's YARP cluster named after <paramref name="backend"/> forwards to the backend's <c>h2</c> endpoint over
+    /// HTTP/2: one connection per gateway carries every concurrent request as a stream. Over HTTP/1.1 the proxy holds a
+    /// connection per request in flight and opens new ones whenever a burst outgrows its pool; near capacity that cost
+    /// more CPU per request and a slower median (BENCHMARKS.md, session 19). Outside the AppHost the cluster keeps its
+    /// HTTP/1.1 default from the gateway's appsettings.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithForwardingOverHttp2(this IResourceBuilder<ProjectResource> gateway, IResourceBuilder<ProjectResource> backend)
+    {
+        var cluster = $"ReverseProxy__Clusters__{backend.Resource.Name}";
+        return gateway
+            .WithEnvironment($"{cluster}__Destinations__d1__Address", $"http://_{Http2EndpointName}.{backend.Resource.Name}")
+            .WithEnvironment($"{cluster}__HttpRequest__Version", "2")
+            .WithEnvironment($"{cluster}__HttpRequest__VersionPolicy", "RequestVersionExact");
+    }
+
+    /// <summary>
     /// The gateway replicas (<c>Bifrost:GatewayReplicas</c>, 2 by default): <c>gateway</c> on <c>Bifrost:GatewayPort</c>
     /// (8080 by default; 0 = any free port), <c>gateway-2</c> on the next port, and so on. Each one needs the event bus
     /// (its own token-event queue) besides the services <paramref name="configure"/> wires.

@@ -4,7 +4,8 @@ var infrastructure = builder.AddBifrostInfrastructure();
 var credentials = builder.AddDevelopmentCredentials();
 
 var ingestion = builder.AddProject<Projects.Bifrost_Ingestion>("ingestion").WithInfrastructure(infrastructure, "ingestiondb")
-    .WithDatabasePoolSize("Bifrost:Ingestion:DatabasePoolSize", 16);
+    .WithDatabasePoolSize("Bifrost:Ingestion:DatabasePoolSize", 16)
+    .WithHttp2Endpoint();
 var identity = builder.AddProject<Projects.Bifrost_Identity>("identity").WithInfrastructure(infrastructure, "identitydb")
     .WithDevelopmentProvider(credentials);
 var teamMapping = builder.AddProject<Projects.Bifrost_TeamMapping>("team-mapping").WithInfrastructure(infrastructure, "teammappingdb");
@@ -19,6 +20,7 @@ var reconciliation = builder.AddProject<Projects.Bifrost_Reconciliation>("reconc
 // reached (and tested) directly; each learns provisioning tokens from identity through its own event queue.
 var gateways = builder.AddGateways(infrastructure, credentials, gateway => gateway
     .WithReference(ingestion).WaitFor(ingestion)
+    .WithForwardingOverHttp2(ingestion)
     .WithReference(identity).WaitFor(identity)
     .WithReference(teamMapping).WaitFor(teamMapping)
     .WithReference(reconciliation).WaitFor(reconciliation));
