@@ -275,12 +275,13 @@ internal static class Extensions
         }, createIfNotExists: true);
         var http = project.GetEndpoint("http");
         var h2 = project.GetEndpoint(Http2EndpointName);
+        var host = project.ApplicationBuilder.ExecutionContext.IsPublishMode ? "*" : "localhost"; // as Aspire's own Kestrel overrides
         return project
             .WithEndpointsInEnvironment(_ => false)
             .WithEnvironment(context =>
             {
-                context.EnvironmentVariables["Kestrel__Endpoints__http__Url"] = ReferenceExpression.Create($"http://localhost:{http.Property(EndpointProperty.TargetPort)}");
-                context.EnvironmentVariables[$"Kestrel__Endpoints__{Http2EndpointName}__Url"] = ReferenceExpression.Create($"http://localhost:{h2.Property(EndpointProperty.TargetPort)}");
+                context.EnvironmentVariables["Kestrel__Endpoints__http__Url"] = ReferenceExpression.Create($"http://{host}:{http.Property(EndpointProperty.TargetPort)}");
+                context.EnvironmentVariables[$"Kestrel__Endpoints__{Http2EndpointName}__Url"] = ReferenceExpression.Create($"http://{host}:{h2.Property(EndpointProperty.TargetPort)}");
                 context.EnvironmentVariables[$"Kestrel__Endpoints__{Http2EndpointName}__Protocols"] = "Http2";
             });
     }
