@@ -297,6 +297,11 @@ internal static class Extensions
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithForwardingOverHttp2(this IResourceBuilder<ProjectResource> gateway, IResourceBuilder<ProjectResource> backend)
     {
+        if (!backend.Resource.Annotations.OfType<EndpointAnnotation>().Any(e => e.Name == Http2EndpointName))
+        {
+            throw new InvalidOperationException($"'{backend.Resource.Name}' has no '{Http2EndpointName}' endpoint: call WithHttp2Endpoint() on it first.");
+        }
+
         var cluster = $"ReverseProxy__Clusters__{backend.Resource.Name}";
         return gateway
             .WithEnvironment($"{cluster}__Destinations__d1__Address", $"http://_{Http2EndpointName}.{backend.Resource.Name}")
