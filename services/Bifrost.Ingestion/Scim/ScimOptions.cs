@@ -32,7 +32,7 @@ internal sealed class ScimOptions
 
     /// <summary>
     /// Most user writes (creates; PUTs and PATCHes) committed in one transaction: writes that arrive while others are
-    /// being written are committed together (<see cref="Services.ScimWriteBatcher{TWrite, TResult}"/>). 1 writes each
+    /// being written are committed together (<see cref="Services.ScimBatcher{TRequest, TResult}"/>). 1 writes each
     /// on its own.
     /// </summary>
     [Range(1, 1000)]

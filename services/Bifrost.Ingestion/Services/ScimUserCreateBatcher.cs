@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace Bifrost.Ingestion.Services;
 
 /// <summary>
-/// Group commit for <c>POST /Users</c> (see <see cref="ScimWriteBatcher{TWrite, TResult}"/>): every user row of the
+/// Group commit for <c>POST /Users</c> (see <see cref="ScimBatcher{TRequest, TResult}"/>): every user row of the
 /// batch and its outbox row in one <c>SaveChanges</c>. A userName already taken (case-insensitively, per provider)
 /// fails the whole transaction: the creates whose names are taken then answer 409 and the others are written together
 /// again. Two creates of one userName in a batch are written one after the other.
@@ -13,15 +13,15 @@ namespace Bifrost.Ingestion.Services;
 internal sealed partial class ScimUserCreateBatcher(
     IServiceScopeFactory scopeFactory,
     IOptions<ScimOptions> options,
-    ILogger<ScimUserCreateBatcher> logger) : ScimWriteBatcher<ScimUserCreateBatcher.Create, bool>(options)
+    ILogger<ScimUserCreateBatcher> logger) : ScimBatcher<ScimUserCreateBatcher.Create, bool>(options.Value.WriteBatchSize, options.Value.WriteBatchWriters)
 {
     protected override string ActivityName => "scim user create batch";
 
     /// <summary>Writes the user and its event. Returns false when the provider already has a user with that userName (nothing was written).</summary>
     public Task<bool> CreateAsync(ScimUser user, OutboxMessage message, CancellationToken cancellationToken) =>
-        WriteAsync(new Create(user, message), cancellationToken);
+        EnqueueAsync(new Create(user, message), cancellationToken);
 
-    protected override async Task WriteBatchAsync(IReadOnlyList<Pending> batch)
+    protected override async Task RunBatchAsync(IReadOnlyList<Pending> batch)
     {
         // The first create of each userName goes with the batch; a repeat is written after it (and is then a 409,
         // unless the first failed).
@@ -30,7 +30,7 @@ internal sealed partial class ScimUserCreateBatcher(
         var after = new List<Pending>();
         foreach (var pending in batch)
         {
-            (seen.Add((pending.Write.User.ProviderId, pending.Write.User.UserNameKey)) ? together : after).Add(pending);
+            (seen.Add((pending.Request.User.ProviderId, pending.Request.User.UserNameKey)) ? together : after).Add(pending);
         }
 
         // A taken userName fails the whole transaction: answer 409 to the creates whose names are taken and write the
@@ -55,9 +55,9 @@ internal sealed partial class ScimUserCreateBatcher(
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<IngestionDbContext>();
         var taken = new HashSet<(Guid, string)>();
-        foreach (var provider in creates.GroupBy(p => p.Write.User.ProviderId))
+        foreach (var provider in creates.GroupBy(p => p.Request.User.ProviderId))
         {
-            var keys = provider.Select(p => p.Write.User.UserNameKey).ToList();
+            var keys = provider.Select(p => p.Request.User.UserNameKey).ToList();
             var found = await db.Users.AsNoTracking()
                 .Where(u => u.ProviderId == provider.Key && keys.Contains(u.UserNameKey))
                 .Select(u => u.UserNameKey)
@@ -68,7 +68,7 @@ internal sealed partial class ScimUserCreateBatcher(
         var others = new List<Pending>(creates.Count);
         foreach (var pending in creates)
         {
-            if (taken.Contains((pending.Write.User.ProviderId, pending.Write.User.UserNameKey)))
+            if (taken.Contains((pending.Request.User.ProviderId, pending.Request.User.UserNameKey)))
             {
                 pending.Completion.TrySetResult(false);
             }
@@ -88,8 +88,8 @@ internal sealed partial class ScimUserCreateBatcher(
         var db = scope.ServiceProvider.GetRequiredService<IngestionDbContext>();
         foreach (var pending in batch)
         {
-            db.Users.Add(pending.Write.User);
-            db.Set<OutboxMessage>().Add(pending.Write.Message);
+            db.Users.Add(pending.Request.User);
+            db.Set<OutboxMessage>().Add(pending.Request.Message);
         }
 
         try
@@ -117,8 +117,8 @@ internal sealed partial class ScimUserCreateBatcher(
         foreach (var pending in batch)
         {
             db.ChangeTracker.Clear();
-            db.Users.Add(pending.Write.User);
-            db.Set<OutboxMessage>().Add(pending.Write.Message);
+            db.Users.Add(pending.Request.User);
+            db.Set<OutboxMessage>().Add(pending.Request.Message);
             try
             {
                 await db.SaveChangesAsync(CancellationToken.None);

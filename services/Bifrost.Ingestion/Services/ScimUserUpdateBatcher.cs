@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace Bifrost.Ingestion.Services;
 
 /// <summary>
-/// Group commit for <c>PUT</c> and <c>PATCH /Users/{id}</c> (see <see cref="ScimWriteBatcher{TWrite, TResult}"/>). One
+/// Group commit for <c>PUT</c> and <c>PATCH /Users/{id}</c> (see <see cref="ScimBatcher{TRequest, TResult}"/>). One
 /// transaction locks every user of the batch (one statement, in id order, as every writer locks), applies each write
 /// in arrival order (two writes to one user apply one after the other, each with its own version and event), and saves
 /// them together. A write that fails on its own (404, 412, a bad PATCH path) fails alone; a userName that another user
@@ -18,7 +18,7 @@ internal sealed partial class ScimUserUpdateBatcher(
     IServiceScopeFactory scopeFactory,
     TimeProvider time,
     IOptions<ScimOptions> options,
-    ILogger<ScimUserUpdateBatcher> logger) : ScimWriteBatcher<ScimUserUpdateBatcher.Update, ScimUserUpdateBatcher.Updated>(options)
+    ILogger<ScimUserUpdateBatcher> logger) : ScimBatcher<ScimUserUpdateBatcher.Update, ScimUserUpdateBatcher.Updated>(options.Value.WriteBatchSize, options.Value.WriteBatchWriters)
 {
     protected override string ActivityName => "scim user update batch";
 
@@ -29,9 +29,9 @@ internal sealed partial class ScimUserUpdateBatcher(
     /// groups are read in the same transaction (one query for the batch), for the answer.
     /// </summary>
     public Task<Updated> UpdateAsync(Guid provider, Guid userId, ScimCall call, bool withGroups, Func<ScimUser, JsonObject?> change, CancellationToken cancellationToken) =>
-        WriteAsync(new Update(provider, userId, call, change, withGroups), cancellationToken);
+        EnqueueAsync(new Update(provider, userId, call, change, withGroups), cancellationToken);
 
-    protected override async Task WriteBatchAsync(IReadOnlyList<Pending> batch)
+    protected override async Task RunBatchAsync(IReadOnlyList<Pending> batch)
     {
         var renames = new HashSet<Pending>();
         if (batch.Count > 1)
@@ -87,7 +87,7 @@ internal sealed partial class ScimUserUpdateBatcher(
         var db = scope.ServiceProvider.GetRequiredService<IngestionDbContext>();
         var outcomes = await db.InTransactionAsync(async token =>
         {
-            var ids = batch.Select(p => p.Write.UserId).Distinct().ToArray();
+            var ids = batch.Select(p => p.Request.UserId).Distinct().ToArray();
             var users = await db.Users
                 .FromSql($"SELECT * FROM ingestion.scim_users WHERE id = ANY({ids}) ORDER BY id FOR UPDATE")
                 .ToDictionaryAsync(u => u.Id, token);
@@ -95,7 +95,7 @@ internal sealed partial class ScimUserUpdateBatcher(
             var outcomes = new (Updated? Result, Exception? Error)[batch.Count];
             for (var i = 0; i < batch.Count; i++)
             {
-                var write = batch[i].Write;
+                var write = batch[i].Request;
                 try
                 {
                     if (!users.TryGetValue(write.UserId, out var user) || user.ProviderId != write.Provider)
@@ -136,7 +136,7 @@ internal sealed partial class ScimUserUpdateBatcher(
 
             if (result.Changed)
             {
-                IngestionLog.UserUpdated(logger, result.Row.Id, batch[i].Write.Provider, result.Row.Version);
+                IngestionLog.UserUpdated(logger, result.Row.Id, batch[i].Request.Provider, result.Row.Version);
             }
 
             batch[i].Completion.TrySetResult(result);
@@ -175,13 +175,13 @@ internal sealed partial class ScimUserUpdateBatcher(
     /// <summary>The groups of the written users whose answer shows them: one query per provider in the batch (usually one).</summary>
     private static async Task AddGroupsAsync(IngestionDbContext db, IReadOnlyList<Pending> batch, (Updated? Result, Exception? Error)[] outcomes, CancellationToken cancellationToken)
     {
-        var wanted = Enumerable.Range(0, batch.Count).Where(i => outcomes[i].Result is not null && batch[i].Write.WithGroups);
-        foreach (var ofProvider in wanted.GroupBy(i => batch[i].Write.Provider))
+        var wanted = Enumerable.Range(0, batch.Count).Where(i => outcomes[i].Result is not null && batch[i].Request.WithGroups);
+        foreach (var ofProvider in wanted.GroupBy(i => batch[i].Request.Provider))
         {
-            var groups = await ScimUserQueries.GroupsOfAsync(db, ofProvider.Key, [.. ofProvider.Select(i => batch[i].Write.UserId).Distinct()], cancellationToken);
+            var groups = await ScimUserQueries.GroupsOfAsync(db, ofProvider.Key, [.. ofProvider.Select(i => batch[i].Request.UserId).Distinct()], cancellationToken);
             foreach (var i in ofProvider)
             {
-                outcomes[i].Result = outcomes[i].Result! with { Groups = [.. groups[batch[i].Write.UserId]] };
+                outcomes[i].Result = outcomes[i].Result! with { Groups = [.. groups[batch[i].Request.UserId]] };
             }
         }
     }

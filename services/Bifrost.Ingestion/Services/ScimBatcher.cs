@@ -5,26 +5,27 @@ using Microsoft.Extensions.Options;
 namespace Bifrost.Ingestion.Services;
 
 /// <summary>
-/// Group commit. Each SCIM write used to be a transaction of its own: a connection, a few round trips, a commit that
-/// waits for its WAL flush, and EF's bookkeeping around all of them. Here the writes that arrive while earlier ones are
-/// being written wait in a queue and are then written together, in one transaction: one flush for the lot. A lone write
-/// is written at once, without waiting for company, so nothing is added to its latency; under load, up to
-/// <see cref="ScimOptions.WriteBatchSize"/> writes share a transaction, <see cref="ScimOptions.WriteBatchWriters"/>
-/// transactions at a time.
-/// <para>Nothing changes for the client: the request answers once its change is committed, with its own outcome (an
-/// error of one write, such as 409 or 412, is that write's alone). Once queued, a write is carried out even if its
-/// caller goes away, as a request whose client disconnects during its commit would be: only the wait is cancelled.</para>
+/// Requests carried out in batches. Each SCIM write used to be a transaction of its own (a connection, a few round trips,
+/// a commit that waits for its WAL flush, and EF's bookkeeping around all of them), and each lookup a query of its own
+/// (a round trip, and a wake-up of a database backend on every side). Here the requests that arrive while earlier ones
+/// are being carried out wait in a queue and are then carried out together: one transaction and one flush for a batch of
+/// writes (group commit), one query for a batch of lookups. A lone request is carried out at once, without waiting for
+/// company, so nothing is added to its latency; under load, up to the batch size share a round trip, on as many
+/// workers (each with its own connection) as the subclass asks for.
+/// <para>Nothing changes for the client: the request answers once its batch is done, with its own outcome (an error of
+/// one write, such as 409 or 412, is that write's alone). Once queued, a request is carried out even if its caller goes
+/// away, as a request whose client disconnects during its commit would be: only the wait is cancelled.</para>
 /// </summary>
-internal abstract class ScimWriteBatcher<TWrite, TResult> : BackgroundService where TWrite : notnull
+internal abstract class ScimBatcher<TRequest, TResult> : BackgroundService where TRequest : notnull
 {
     private readonly Channel<Pending> _queue;
     private readonly int _batchSize;
-    private readonly int _writers;
+    private readonly int _workers;
 
-    protected ScimWriteBatcher(IOptions<ScimOptions> options)
+    protected ScimBatcher(int batchSize, int workers)
     {
-        _batchSize = Math.Max(1, options.Value.WriteBatchSize);
-        _writers = Math.Max(1, options.Value.WriteBatchWriters);
+        _batchSize = Math.Max(1, batchSize);
+        _workers = Math.Max(1, workers);
         _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(_batchSize * 16) { FullMode = BoundedChannelFullMode.Wait });
     }
 
@@ -33,38 +34,38 @@ internal abstract class ScimWriteBatcher<TWrite, TResult> : BackgroundService wh
     /// <summary>Name of the span of each batch.</summary>
     protected abstract string ActivityName { get; }
 
-    /// <summary>Queues <paramref name="write"/> and waits until the transaction that carried it has committed.</summary>
-    protected async Task<TResult> WriteAsync(TWrite write, CancellationToken cancellationToken)
+    /// <summary>Queues <paramref name="request"/> and waits until the batch that carried it is done (committed, for a write).</summary>
+    protected async Task<TResult> EnqueueAsync(TRequest request, CancellationToken cancellationToken)
     {
-        var pending = new Pending(write, Activity.Current?.Context ?? default);
+        var pending = new Pending(request, Activity.Current?.Context ?? default);
         await _queue.Writer.WriteAsync(pending, cancellationToken);
         return await pending.Completion.Task.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Writes a batch and completes every write of it (a write left open is failed).</summary>
-    protected abstract Task WriteBatchAsync(IReadOnlyList<Pending> batch);
+    /// <summary>Carries out a batch and completes every request of it (a request left open is failed).</summary>
+    protected abstract Task RunBatchAsync(IReadOnlyList<Pending> batch);
 
     /// <summary>
-    /// The writers ignore <paramref name="stoppingToken"/>: a queued write is carried out, so they stop once
+    /// The workers ignore <paramref name="stoppingToken"/>: a queued request is carried out, so they stop once
     /// <see cref="StopAsync"/> has closed the queue and they have emptied it.
     /// </summary>
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(Enumerable.Range(0, _writers).Select(_ => Task.Run(WriteQueuedAsync, CancellationToken.None)));
+        Task.WhenAll(Enumerable.Range(0, _workers).Select(_ => Task.Run(RunQueuedAsync, CancellationToken.None)));
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        // The web server has stopped taking requests by now (it stops first): write what is still queued, then stop.
+        // The web server has stopped taking requests by now (it stops first): carry out what is still queued, then stop.
         _queue.Writer.TryComplete();
         await base.StopAsync(cancellationToken);
     }
 
-    private async Task WriteQueuedAsync()
+    private async Task RunQueuedAsync()
     {
         var batch = new List<Pending>(_batchSize);
         while (true)
         {
-            // ReadAsync, not WaitToReadAsync: a write wakes one idle writer, where WaitToReadAsync wakes them all and
-            // every one but the first finds the queue empty (a thread woken for nothing, per write, at low rates).
+            // ReadAsync, not WaitToReadAsync: a request wakes one idle worker, where WaitToReadAsync wakes them all and
+            // every one but the first finds the queue empty (a thread woken for nothing, per request, at low rates).
             Pending first;
             try
             {
@@ -85,7 +86,7 @@ internal abstract class ScimWriteBatcher<TWrite, TResult> : BackgroundService wh
             using var activity = StartActivity(batch);
             try
             {
-                await WriteBatchAsync(batch);
+                await RunBatchAsync(batch);
             }
             catch (Exception ex)
             {
@@ -100,7 +101,7 @@ internal abstract class ScimWriteBatcher<TWrite, TResult> : BackgroundService wh
             {
                 if (!pending.Completion.Task.IsCompleted)
                 {
-                    pending.Completion.TrySetException(new InvalidOperationException("The write batch ended without an outcome for this write."));
+                    pending.Completion.TrySetException(new InvalidOperationException("The batch ended without an outcome for this request."));
                 }
             }
         }
@@ -121,9 +122,9 @@ internal abstract class ScimWriteBatcher<TWrite, TResult> : BackgroundService wh
         return activity;
     }
 
-    protected sealed class Pending(TWrite write, ActivityContext trace)
+    protected sealed class Pending(TRequest request, ActivityContext trace)
     {
-        public TWrite Write { get; } = write;
+        public TRequest Request { get; } = request;
 
         public ActivityContext Trace { get; } = trace;
 
