@@ -64,7 +64,7 @@ public sealed class ScimIndexUsageTests(IngestionApiFixture fixture) : IClassFix
 
     public static TheoryData<string, string, string> UserShapes() => new()
     {
-        { "userName (compiled)", "", "IX_scim_users_provider_id_user_name_key" },
+        { "userName (batched lookups)", "", "IX_scim_users_provider_id_user_name_key" },
         { "userName", "userName eq \"USER777@x.test\"", "IX_scim_users_provider_id_user_name_key" },
         { "externalId", "externalId eq \"ext-4242\"", "IX_scim_users_provider_id_external_id" },
         { "work e-mail", "emails[type eq \"work\"].value eq \"Mail99@x.test\"", "IX_scim_users_provider_id_email_key" },
@@ -84,9 +84,12 @@ public sealed class ScimIndexUsageTests(IngestionApiFixture fixture) : IClassFix
         var commands = await CaptureAsync(async services =>
         {
             var queries = services.GetRequiredService<ScimUserQueries>();
-            if (shape == "userName (compiled)")
+            if (shape == "userName (batched lookups)")
             {
-                Assert.Single(await queries.FindByUserNameAsync(Provider, "User31337@X.test", TestContext.Current.CancellationToken));
+                var lookups = services.GetRequiredService<ScimUserLookupBatcher>();
+                var found = await Task.WhenAll(new[] { "user31337@x.test", "user42@x.test", "nobody@x.test" }
+                    .Select(key => lookups.FindAsync(Provider, key, TestContext.Current.CancellationToken)));
+                Assert.Equal([1, 1, 0], found.Select(f => f.Count));
             }
             else if (shape == "id (compiled)")
             {

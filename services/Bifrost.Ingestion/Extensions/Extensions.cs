@@ -33,6 +33,8 @@ internal static class Extensions
         builder.Services.AddHostedService(services => services.GetRequiredService<ScimUserCreateBatcher>());
         builder.Services.AddSingleton<ScimUserUpdateBatcher>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ScimUserUpdateBatcher>());
+        builder.Services.AddSingleton<ScimUserLookupBatcher>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ScimUserLookupBatcher>());
         builder.AddProvisioningLog();
     }
 }

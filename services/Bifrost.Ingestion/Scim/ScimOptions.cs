@@ -43,6 +43,17 @@ internal sealed class ScimOptions
     public int WriteBatchWriters { get; set; } = 2;
 
     /// <summary>
+    /// Most <c>userName eq</c> lookups (Entra's matching query) answered by one query: lookups that arrive while others
+    /// are being read are read together (<see cref="Services.ScimUserLookupBatcher"/>). 1 reads each on its own.
+    /// </summary>
+    [Range(1, 1000)]
+    public int LookupBatchSize { get; set; } = 64;
+
+    /// <summary>Lookup batches read at the same time (each on its own connection).</summary>
+    [Range(1, 16)]
+    public int LookupBatchReaders { get; set; } = 2;
+
+    /// <summary>
     /// Group writes (create, PUT, PATCH, DELETE) in flight at once; the others wait in memory, not on a database
     /// connection. A group write holds its connection for its whole transaction, so without a cap a large group sync
     /// fills the pool and user writes and reads queue behind it (<see cref="Services.ScimGroupWriteGate"/>).

@@ -5,11 +5,13 @@ using Microsoft.Extensions.Options;
 
 namespace Bifrost.Ingestion.Services;
 
-/// <summary>Reads of users: by id and by userName through compiled queries (the hot paths), everything else through the engine.</summary>
+/// <summary>
+/// Reads of users: by id through a compiled query (a hot path), everything else through the engine. Entra's matching
+/// query (<c>userName eq</c>) is read in batches by <see cref="ScimUserLookupBatcher"/>.
+/// </summary>
 internal sealed class ScimUserQueries(IngestionDbContext db, IOptions<ScimOptions> options) : ScimQueryEngine<ScimUser>(db, options.Value)
 {
-    // The hot paths (Entra reads users by id and matches them by userName) are compiled queries that also bring the
-    // user's groups in the same round trip.
+    // Entra reads users by id: a compiled query that also brings the user's groups in the same round trip.
     private static readonly Func<IngestionDbContext, Guid, Guid, Task<ScimUserRead?>> s_byId = EF.CompileAsyncQuery(
         (IngestionDbContext db, Guid provider, Guid id) => db.Users.AsNoTracking()
             .Where(u => u.ProviderId == provider && u.Id == id)
@@ -19,15 +21,6 @@ internal sealed class ScimUserQueries(IngestionDbContext db, IOptions<ScimOption
                     .Join(db.Groups, m => m.GroupId, g => g.Id, (m, g) => new ScimGroupRef(g.Id, g.DisplayName))
                     .ToList()))
             .FirstOrDefault());
-
-    private static readonly Func<IngestionDbContext, Guid, string, IAsyncEnumerable<ScimUserRead>> s_byUserName = EF.CompileAsyncQuery(
-        (IngestionDbContext db, Guid provider, string userNameKey) => db.Users.AsNoTracking()
-            .Where(u => u.ProviderId == provider && u.UserNameKey == userNameKey)
-            .Select(u => new ScimUserRead(
-                new ScimRow(u.Id, u.Resource, u.Version, u.CreatedAt, u.LastModifiedAt),
-                db.GroupMembers.Where(m => m.ProviderId == provider && m.MemberId == u.Id)
-                    .Join(db.Groups, m => m.GroupId, g => g.Id, (m, g) => new ScimGroupRef(g.Id, g.DisplayName))
-                    .ToList())));
 
     // Built once: an expression tree is made of reflection objects, and this class is created for every request.
     private static readonly Expression<Func<ScimUser, ScimRow>> s_projection = u => new ScimRow(u.Id, u.Resource, u.Version, u.CreatedAt, u.LastModifiedAt);
@@ -78,18 +71,6 @@ internal sealed class ScimUserQueries(IngestionDbContext db, IOptions<ScimOption
 
     /// <summary>The user with this id, with its groups.</summary>
     public Task<ScimUserRead?> FindAsync(Guid provider, Guid id, CancellationToken cancellationToken) => s_byId(Db, provider, id);
-
-    /// <summary>The user with this userName (compared case-insensitively), with its groups, or none: the Entra matching query.</summary>
-    public async Task<List<ScimUserRead>> FindByUserNameAsync(Guid provider, string userName, CancellationToken cancellationToken)
-    {
-        var rows = new List<ScimUserRead>(1);
-        await foreach (var row in s_byUserName(Db, provider, ScimKeys.Fold(userName)).WithCancellation(cancellationToken))
-        {
-            rows.Add(row);
-        }
-
-        return rows;
-    }
 
     /// <summary>Sets the read-only <c>groups</c> attribute of a user resource (nothing when there are none).</summary>
     public static void SetGroups(JsonObject resource, IEnumerable<ScimGroupRef> groups, string baseUrl)

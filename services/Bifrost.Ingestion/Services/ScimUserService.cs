@@ -16,6 +16,7 @@ internal sealed class ScimUserService(
     ScimUserQueries queries,
     ScimUserCreateBatcher creates,
     ScimUserUpdateBatcher updates,
+    ScimUserLookupBatcher lookups,
     TimeProvider time,
     ILogger<ScimUserService> logger)
 {
@@ -45,8 +46,9 @@ internal sealed class ScimUserService(
             && path.AttributeName.Equals("userName", StringComparison.OrdinalIgnoreCase)
             && (path.SchemaUri is null || path.SchemaUri.Equals(Schema.Id, StringComparison.OrdinalIgnoreCase)))
         {
-            // Entra's matching query (and Test Connection): one compiled query on the unique index, groups included.
-            var matches = await queries.FindByUserNameAsync(provider, userName, cancellationToken);
+            // Entra's matching query (and Test Connection): read together with the lookups that arrive meanwhile, by one
+            // query on the unique index, groups included.
+            var matches = await lookups.FindAsync(provider, ScimKeys.Fold(userName), cancellationToken);
             return ScimListResponse.Create(matches.Select(m => Render(m, request.Selection, baseUrl)), matches.Count, request.StartIndex);
         }
 

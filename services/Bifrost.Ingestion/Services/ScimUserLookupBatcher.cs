@@ -1,0 +1,65 @@
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Bifrost.Ingestion.Services;
+
+/// <summary>
+/// Entra's matching query (<c>GET /Users?filter=userName eq "…"</c>) read in batches, as writes are committed in batches
+/// (<see cref="ScimBatcher{TRequest, TResult}"/>): the lookups that arrive while earlier ones are being read are then
+/// read together, by one query on the unique userName index (<c>= ANY(@keys)</c>), groups included. A lone lookup is
+/// read at once. Each lookup still reads after its request arrived, so it sees every write answered before.
+/// </summary>
+internal sealed class ScimUserLookupBatcher(IServiceScopeFactory scopeFactory, IOptions<ScimOptions> options)
+    : ScimBatcher<ScimUserLookupBatcher.Lookup, List<ScimUserRead>>(options.Value.LookupBatchSize, options.Value.LookupBatchReaders)
+{
+    private static readonly Func<IngestionDbContext, Guid, string[], IAsyncEnumerable<Found>> s_byUserNames = EF.CompileAsyncQuery(
+        (IngestionDbContext db, Guid provider, string[] keys) => db.Users.AsNoTracking()
+            .Where(u => u.ProviderId == provider && keys.Contains(u.UserNameKey))
+            .Select(u => new Found(u.UserNameKey, new ScimUserRead(
+                new ScimRow(u.Id, u.Resource, u.Version, u.CreatedAt, u.LastModifiedAt),
+                db.GroupMembers.Where(m => m.ProviderId == provider && m.MemberId == u.Id)
+                    .Join(db.Groups, m => m.GroupId, g => g.Id, (m, g) => new ScimGroupRef(g.Id, g.DisplayName))
+                    .ToList()))));
+
+    protected override string ActivityName => "scim user lookup batch";
+
+    /// <summary>The provider's users whose userName folds to <paramref name="userNameKey"/> (none or one), with their groups.</summary>
+    public Task<List<ScimUserRead>> FindAsync(Guid provider, string userNameKey, CancellationToken cancellationToken) =>
+        EnqueueAsync(new Lookup(provider, userNameKey), cancellationToken);
+
+    protected override async Task RunBatchAsync(IReadOnlyList<Pending> batch)
+    {
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<IngestionDbContext>();
+        foreach (var provider in batch.GroupBy(p => p.Request.Provider))
+        {
+            var keys = provider.Select(p => p.Request.UserNameKey).Distinct(StringComparer.Ordinal).ToArray();
+            var found = new Dictionary<string, List<ScimUserRead>>(keys.Length, StringComparer.Ordinal);
+            await foreach (var row in s_byUserNames(db, provider.Key, keys))
+            {
+                if (!found.TryGetValue(row.UserNameKey, out var reads))
+                {
+                    found[row.UserNameKey] = reads = new List<ScimUserRead>(1);
+                }
+
+                reads.Add(row.Read);
+            }
+
+            var answered = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var pending in provider)
+            {
+                var reads = found.TryGetValue(pending.Request.UserNameKey, out var r) ? r : [];
+                // The answer is rendered from the row's resource in place: a second lookup of the same name gets a copy.
+                pending.Completion.TrySetResult(answered.Add(pending.Request.UserNameKey) ? reads : [.. reads.Select(Copy)]);
+            }
+        }
+    }
+
+    private static ScimUserRead Copy(ScimUserRead read) =>
+        read with { Row = read.Row with { Resource = (JsonObject)read.Row.Resource.DeepClone() }, Groups = [.. read.Groups] };
+
+    internal sealed record Lookup(Guid Provider, string UserNameKey);
+
+    private sealed record Found(string UserNameKey, ScimUserRead Read);
+}
