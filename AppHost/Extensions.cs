@@ -215,9 +215,10 @@ internal static class Extensions
     /// <summary>
     /// Caps the service's PostgreSQL connection pool (<c>Bifrost:Database:MaxPoolSize</c>) at the value of
     /// <paramref name="configKey"/>, or <paramref name="defaultSize"/>; 0 keeps Npgsql's 100. Ingestion answers SCIM from
-    /// a database that shares this machine's two cores: 32 concurrent lookups did about a quarter more per second through
-    /// 8 connections than through 34, whose backends mostly waited for a core, but user PATCHes (each a commit that
-    /// waits for its WAL flush) fell by a third at 8. 16 kept the PATCH rate (BENCHMARKS.md).
+    /// a database that shares this machine's two cores, and every backend it keeps busy competes for them: 32 concurrent
+    /// lookups did about a quarter more per second through 8 connections than through 34. Since user writes are
+    /// committed in batches, 8 no longer slows them: creates cost PostgreSQL a third less CPU through 8 than through 16
+    /// (BENCHMARKS.md, sessions 9 and 20).
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithDatabasePoolSize(this IResourceBuilder<ProjectResource> project, string configKey, int defaultSize)
     {

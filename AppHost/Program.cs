@@ -4,7 +4,7 @@ var infrastructure = builder.AddBifrostInfrastructure();
 var credentials = builder.AddDevelopmentCredentials();
 
 var ingestion = builder.AddProject<Projects.Bifrost_Ingestion>("ingestion").WithInfrastructure(infrastructure, "ingestiondb")
-    .WithDatabasePoolSize("Bifrost:Ingestion:DatabasePoolSize", 16)
+    .WithDatabasePoolSize("Bifrost:Ingestion:DatabasePoolSize", 8)
     .WithHttp2Endpoint();
 var identity = builder.AddProject<Projects.Bifrost_Identity>("identity").WithInfrastructure(infrastructure, "identitydb")
     .WithDevelopmentProvider(credentials);
