@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Threading.Channels;
-using Microsoft.Extensions.Options;
 
 namespace Bifrost.Ingestion.Services;
 
