@@ -13,3 +13,6 @@ internal sealed record ScimGroupRef(Guid Id, string DisplayName);
 
 /// <summary>A user row read together with its groups (the hot read paths).</summary>
 internal sealed record ScimUserRead(ScimRow Row, List<ScimGroupRef> Groups);
+
+/// <summary>A user read by its userName key (a batch of lookups answers each key from these).</summary>
+internal sealed record ScimUserReadByKey(string UserNameKey, ScimUserRead Read);

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace Bifrost.Ingestion.Services;
@@ -13,15 +12,6 @@ namespace Bifrost.Ingestion.Services;
 internal sealed class ScimUserLookupBatcher(IServiceScopeFactory scopeFactory, IOptions<ScimOptions> options)
     : ScimBatcher<ScimUserLookupBatcher.Lookup, List<ScimUserRead>>(options.Value.LookupBatchSize, options.Value.LookupBatchReaders)
 {
-    private static readonly Func<IngestionDbContext, Guid, string[], IAsyncEnumerable<Found>> s_byUserNames = EF.CompileAsyncQuery(
-        (IngestionDbContext db, Guid provider, string[] keys) => db.Users.AsNoTracking()
-            .Where(u => u.ProviderId == provider && keys.Contains(u.UserNameKey))
-            .Select(u => new Found(u.UserNameKey, new ScimUserRead(
-                new ScimRow(u.Id, u.Resource, u.Version, u.CreatedAt, u.LastModifiedAt),
-                db.GroupMembers.Where(m => m.ProviderId == provider && m.MemberId == u.Id)
-                    .Join(db.Groups, m => m.GroupId, g => g.Id, (m, g) => new ScimGroupRef(g.Id, g.DisplayName))
-                    .ToList()))));
-
     protected override string ActivityName => "scim user lookup batch";
 
     /// <summary>The provider's users whose userName folds to <paramref name="userNameKey"/> (none or one), with their groups.</summary>
@@ -36,7 +26,7 @@ internal sealed class ScimUserLookupBatcher(IServiceScopeFactory scopeFactory, I
         {
             var keys = provider.Select(p => p.Request.UserNameKey).Distinct(StringComparer.Ordinal).ToArray();
             var found = new Dictionary<string, List<ScimUserRead>>(keys.Length, StringComparer.Ordinal);
-            await foreach (var row in s_byUserNames(db, provider.Key, keys))
+            await foreach (var row in ScimUserQueries.FindByUserNameKeys(db, provider.Key, keys))
             {
                 if (!found.TryGetValue(row.UserNameKey, out var reads))
                 {
@@ -60,6 +50,4 @@ internal sealed class ScimUserLookupBatcher(IServiceScopeFactory scopeFactory, I
         read with { Row = read.Row with { Resource = (JsonObject)read.Row.Resource.DeepClone() }, Groups = [.. read.Groups] };
 
     internal sealed record Lookup(Guid Provider, string UserNameKey);
-
-    private sealed record Found(string UserNameKey, ScimUserRead Read);
 }

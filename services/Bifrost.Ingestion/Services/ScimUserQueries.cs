@@ -6,12 +6,14 @@ using Microsoft.Extensions.Options;
 namespace Bifrost.Ingestion.Services;
 
 /// <summary>
-/// Reads of users: by id through a compiled query (a hot path), everything else through the engine. Entra's matching
-/// query (<c>userName eq</c>) is read in batches by <see cref="ScimUserLookupBatcher"/>.
+/// Reads of users: by id and by userName through compiled queries (the hot paths), everything else through the engine.
+/// Entra's matching query (<c>userName eq</c>) reaches the userName query through <see cref="ScimUserLookupBatcher"/>,
+/// which reads the lookups that arrive together by one query.
 /// </summary>
 internal sealed class ScimUserQueries(IngestionDbContext db, IOptions<ScimOptions> options) : ScimQueryEngine<ScimUser>(db, options.Value)
 {
-    // Entra reads users by id: a compiled query that also brings the user's groups in the same round trip.
+    // The hot paths (Entra reads users by id and matches them by userName) are compiled queries that also bring the
+    // user's groups in the same round trip.
     private static readonly Func<IngestionDbContext, Guid, Guid, Task<ScimUserRead?>> s_byId = EF.CompileAsyncQuery(
         (IngestionDbContext db, Guid provider, Guid id) => db.Users.AsNoTracking()
             .Where(u => u.ProviderId == provider && u.Id == id)
@@ -21,6 +23,15 @@ internal sealed class ScimUserQueries(IngestionDbContext db, IOptions<ScimOption
                     .Join(db.Groups, m => m.GroupId, g => g.Id, (m, g) => new ScimGroupRef(g.Id, g.DisplayName))
                     .ToList()))
             .FirstOrDefault());
+
+    private static readonly Func<IngestionDbContext, Guid, string[], IAsyncEnumerable<ScimUserReadByKey>> s_byUserNameKeys = EF.CompileAsyncQuery(
+        (IngestionDbContext db, Guid provider, string[] keys) => db.Users.AsNoTracking()
+            .Where(u => u.ProviderId == provider && keys.Contains(u.UserNameKey))
+            .Select(u => new ScimUserReadByKey(u.UserNameKey, new ScimUserRead(
+                new ScimRow(u.Id, u.Resource, u.Version, u.CreatedAt, u.LastModifiedAt),
+                db.GroupMembers.Where(m => m.ProviderId == provider && m.MemberId == u.Id)
+                    .Join(db.Groups, m => m.GroupId, g => g.Id, (m, g) => new ScimGroupRef(g.Id, g.DisplayName))
+                    .ToList()))));
 
     // Built once: an expression tree is made of reflection objects, and this class is created for every request.
     private static readonly Expression<Func<ScimUser, ScimRow>> s_projection = u => new ScimRow(u.Id, u.Resource, u.Version, u.CreatedAt, u.LastModifiedAt);
@@ -71,6 +82,9 @@ internal sealed class ScimUserQueries(IngestionDbContext db, IOptions<ScimOption
 
     /// <summary>The user with this id, with its groups.</summary>
     public Task<ScimUserRead?> FindAsync(Guid provider, Guid id, CancellationToken cancellationToken) => s_byId(Db, provider, id);
+
+    /// <summary>The provider's users whose userName key is one of <paramref name="keys"/>, with their groups: one query on the unique index.</summary>
+    public static IAsyncEnumerable<ScimUserReadByKey> FindByUserNameKeys(IngestionDbContext db, Guid provider, string[] keys) => s_byUserNameKeys(db, provider, keys);
 
     /// <summary>Sets the read-only <c>groups</c> attribute of a user resource (nothing when there are none).</summary>
     public static void SetGroups(JsonObject resource, IEnumerable<ScimGroupRef> groups, string baseUrl)
