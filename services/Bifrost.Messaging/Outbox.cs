@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace Bifrost.Messaging;
 
@@ -15,6 +16,20 @@ public static class OutboxDbContextExtensions
     /// </summary>
     public static void AddOutboxMessage<T>(this DbContext db, T message, TimeProvider? timeProvider = null) where T : class =>
         db.Set<OutboxMessage>().Add(OutboxMessage.Create(message, timeProvider ?? TimeProvider.System));
+
+    /// <summary>
+    /// Hands to the relay outbox rows that a statement of the caller's own (not <c>SaveChanges</c>) has just committed,
+    /// as <c>SaveChanges</c> does for the rows it writes: they are published at once rather than at the relay's next poll.
+    /// Call it only after the commit; a missed call delays the rows until the poll, it never loses them.
+    /// </summary>
+    public static void OutboxCommitted(this DbContext db, IReadOnlyList<OutboxMessage> messages)
+    {
+        if (messages.Count > 0)
+        {
+            db.GetService<IDbContextOptions>().FindExtension<CoreOptionsExtension>()?.Interceptors?
+                .OfType<OutboxCommitInterceptor>().FirstOrDefault()?.Committed(db, messages);
+        }
+    }
 }
 
 /// <summary>Wakes the relay when a transaction that wrote outbox rows commits, so publishing does not wait for the poll.</summary>
@@ -157,10 +172,16 @@ internal sealed class OutboxCommitInterceptor(OutboxSignal signal, OutboxDispatc
         if (context is not null && _pending.TryGetValue(context, out var messages))
         {
             _pending.Remove(context);
-            if (!queue.TryEnqueue(context.GetType(), messages))
-            {
-                signal.Notify();
-            }
+            Committed(context, messages);
+        }
+    }
+
+    /// <summary>Rows of <paramref name="context"/>'s database that are committed: to the relay's queue, or a wake-up of its poll.</summary>
+    internal void Committed(DbContext context, IReadOnlyList<OutboxMessage> messages)
+    {
+        if (!queue.TryEnqueue(context.GetType(), messages))
+        {
+            signal.Notify();
         }
     }
 }

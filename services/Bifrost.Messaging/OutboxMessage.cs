@@ -38,14 +38,19 @@ public sealed class OutboxMessage
 
     internal static readonly JsonSerializerOptions SerializerOptions = new(JsonSerializerDefaults.Web);
 
+    /// <summary>The contract's name as stored, worked out once per type (<c>Assembly.GetName</c> allocates on every call).</summary>
+    private static class TypeName<T>
+    {
+        public static readonly string Value = $"{typeof(T).FullName}, {typeof(T).Assembly.GetName().Name}";
+    }
+
     public static OutboxMessage Create<T>(T message, TimeProvider timeProvider) where T : class
     {
         var activity = Activity.Current;
-        var type = typeof(T);
         return new OutboxMessage
         {
             Id = Guid.CreateVersion7(),
-            MessageType = $"{type.FullName}, {type.Assembly.GetName().Name}",
+            MessageType = TypeName<T>.Value,
             Payload = JsonSerializer.Serialize(message, SerializerOptions),
             OccurredAt = timeProvider.GetUtcNow(),
             TraceParent = activity?.Id is { } id && activity.IdFormat == ActivityIdFormat.W3C ? id : null,

@@ -93,6 +93,40 @@ public sealed class OutboxInboxTests
     }
 
     [Fact]
+    public async Task Rows_a_statement_of_its_own_committed_are_dispatched_at_once_once_handed_over()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var database = await PostgresDatabase.CreateAsync(ct);
+        // As above, only the dispatcher can publish; the rows are written by plain SQL, as ingestion's user creates are.
+        using var host = await TestApp.StartAsync(database.ConnectionString, TestEnvironment.RabbitMq, Guid.NewGuid().ToString("N"), pollInterval: TimeSpan.FromHours(1));
+        await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
+
+        var ids = Enumerable.Range(0, 5).Select(_ => Guid.NewGuid()).ToList();
+        var messages = ids.Select((id, i) => OutboxMessage.Create(new SomethingHappened(id, i), TimeProvider.System)).ToList();
+        await TestApp.QueryAsync(host, async db =>
+        {
+            foreach (var m in messages)
+            {
+                await db.Database.ExecuteSqlAsync($"""
+                    INSERT INTO messaging_test.outbox_messages (id, message_type, payload, occurred_at, attempts)
+                    VALUES ({m.Id}, {m.MessageType}, {m.Payload}::jsonb, {m.OccurredAt}, 0)
+                    """, ct);
+            }
+
+            db.OutboxCommitted(messages);
+            return 0;
+        });
+
+        var applied = await Eventually.WaitAsync(
+            () => TestApp.QueryAsync(host, db => db.Applied.AsNoTracking().ToListAsync(ct)),
+            rows => rows.Count == ids.Count, TimeSpan.FromSeconds(20), "the five handed-over events are applied by the dispatcher");
+        Assert.Equal(ids.Order(), applied.Select(a => a.ResourceId).Order());
+        Assert.All(applied, row => Assert.Equal(1, row.TimesApplied));
+        await Eventually.WaitAsync(() => TestApp.QueryAsync(host, db => db.Set<OutboxMessage>().CountAsync(ct)), n => n == 0, Patience, "the dispatcher removed the rows");
+        await host.StopAsync(ct);
+    }
+
+    [Fact]
     public async Task The_periodic_poll_leaves_young_rows_to_their_dispatcher_and_claims_them_once_they_are_old()
     {
         var ct = TestContext.Current.CancellationToken;
