@@ -10,8 +10,8 @@ namespace Bifrost.Identity.Messaging;
 /// the row takes it only when the version is newer, so redelivered or reordered events leave the same state, and the
 /// inbox makes a redelivery a no-op in the first place.
 /// Events come in batches (one type per batch): one transaction takes the role locks of the batch's providers and users,
-/// locks the users' rows in id order, applies each user's events in version order and assigns the roles of every user
-/// whose snapshot changed together.
+/// locks the users' rows in id order, applies each user's events in version order, assigns the roles of every user
+/// whose snapshot changed together and inserts the new users in one statement.
 /// </summary>
 public sealed class ScimUserEventsConsumer(IdentityDbContext db, RoleAssigner roles, TimeProvider time) :
     IConsumer<Batch<EventBatch<ScimUserProvisioned>>>,
@@ -72,6 +72,9 @@ public sealed class ScimUserEventsConsumer(IdentityDbContext db, RoleAssigner ro
             }
 
             await roles.AssignAsync(assign, cancellationToken);
+
+            // The batch's new users in one statement (SaveChanges would send one per user).
+            await db.InsertAddedUsersAsync(cancellationToken);
         });
 
     /// <summary>Applies one event to the locked user; true when it took a new snapshot (its role may change).</summary>

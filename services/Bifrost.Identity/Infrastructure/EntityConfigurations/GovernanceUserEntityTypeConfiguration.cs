@@ -20,7 +20,7 @@ internal sealed class GovernanceUserEntityTypeConfiguration : IEntityTypeConfigu
         builder.Property(u => u.State).HasColumnName("state").HasConversion<string>().HasMaxLength(16);
         builder.Property(u => u.Attributes).HasColumnName("attributes").HasColumnType("jsonb")
             .HasConversion(
-                value => JsonSerializer.Serialize(value, JsonSerializerOptions.Default),
+                value => AttributesJson(value),
                 json => JsonSerializer.Deserialize<Dictionary<string, string>>(json, JsonSerializerOptions.Default) ?? new Dictionary<string, string>(),
                 new ValueComparer<Dictionary<string, string>>(
                     (a, b) => a != null && b != null && a.Count == b.Count && !a.Except(b).Any(),
@@ -29,7 +29,7 @@ internal sealed class GovernanceUserEntityTypeConfiguration : IEntityTypeConfigu
         builder.Property(u => u.Role).HasColumnName("role").HasMaxLength(16);
         builder.Property(u => u.RoleReason).HasColumnName("role_reason").HasColumnType("jsonb")
             .HasConversion(
-                value => JsonSerializer.Serialize(value, JsonSerializerOptions.Web),
+                value => RoleReasonJson(value),
                 json => JsonSerializer.Deserialize<RoleReason>(json, JsonSerializerOptions.Web));
         builder.Property(u => u.Version).HasColumnName("version");
         builder.Property(u => u.SnapshotVersion).HasColumnName("snapshot_version");
@@ -41,4 +41,10 @@ internal sealed class GovernanceUserEntityTypeConfiguration : IEntityTypeConfigu
         builder.HasIndex(u => new { u.State, u.UserName });
         builder.HasIndex(u => new { u.Role, u.UserName });
     }
+
+    /// <summary>The stored form of <see cref="GovernanceUser.Attributes"/> (also written by <see cref="GovernanceUserInserts"/>).</summary>
+    internal static string AttributesJson(Dictionary<string, string> value) => JsonSerializer.Serialize(value, JsonSerializerOptions.Default);
+
+    /// <summary>The stored form of <see cref="GovernanceUser.RoleReason"/>.</summary>
+    internal static string RoleReasonJson(RoleReason? value) => JsonSerializer.Serialize(value, JsonSerializerOptions.Web);
 }
