@@ -108,7 +108,8 @@ public sealed class ScimUserEventsConsumer(TeamMappingDbContext db, AffiliationR
                     .Select(u => u.User));
             }
 
-            // Saves the rows' changes with the refresh (the inbox saves them when there is nothing to refresh).
+            // The users' new snapshots in one statement (SaveChanges would send one per user), then the refresh.
+            await db.SaveUserSnapshotsAsync(stored.Values, cancellationToken);
             await refresher.RefreshLockedAsync([.. refresh.OrderBy(u => u.Id)], cancellationToken);
         });
 
