@@ -108,8 +108,7 @@ public sealed class ScimUserEventsConsumer(TeamMappingDbContext db, AffiliationR
                     .Select(u => u.User));
             }
 
-            // The users' new snapshots in one statement (SaveChanges would send one per user), then the refresh.
-            await db.SaveUserSnapshotsAsync(stored.Values, cancellationToken);
+            // Saves the rows' changes with the refresh (the inbox saves them when there is nothing to refresh).
             await refresher.RefreshLockedAsync([.. refresh.OrderBy(u => u.Id)], cancellationToken);
         });
 

@@ -17,7 +17,7 @@ internal sealed class MappedUserEntityTypeConfiguration : IEntityTypeConfigurati
         builder.Property(u => u.Version).HasColumnName("version");
         builder.Property(u => u.Attributes).HasColumnName("attributes").HasColumnType("jsonb")
             .HasConversion(
-                value => AttributesJson(value),
+                value => JsonSerializer.Serialize(value, JsonSerializerOptions.Default),
                 json => JsonSerializer.Deserialize<Dictionary<string, string>>(json, JsonSerializerOptions.Default) ?? new Dictionary<string, string>(),
                 new ValueComparer<Dictionary<string, string>>(
                     (a, b) => a != null && b != null && a.Count == b.Count && !a.Except(b).Any(),
@@ -30,7 +30,4 @@ internal sealed class MappedUserEntityTypeConfiguration : IEntityTypeConfigurati
         // Recomputation walks a provider's users in id order.
         builder.HasIndex(u => new { u.ProviderId, u.Id });
     }
-
-    /// <summary>The stored form of <see cref="MappedUser.Attributes"/> (also written by <see cref="MappedUserUpdates"/>).</summary>
-    internal static string AttributesJson(Dictionary<string, string> value) => JsonSerializer.Serialize(value, JsonSerializerOptions.Default);
 }
