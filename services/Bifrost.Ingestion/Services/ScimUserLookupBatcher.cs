@@ -36,12 +36,20 @@ internal sealed class ScimUserLookupBatcher(IServiceScopeFactory scopeFactory, I
                 reads.Add(row.Read);
             }
 
+            // The answer is rendered from the row's resource in place: a second lookup of the same name gets a copy.
+            // Every copy is made before any lookup is answered: an answered lookup renders (moves the row's nodes) on
+            // another thread at once, and a copy taken meanwhile could miss attributes.
             var answered = new HashSet<string>(StringComparer.Ordinal);
+            var answers = new List<(Pending Pending, List<ScimUserRead> Reads)>();
             foreach (var pending in provider)
             {
                 var reads = found.TryGetValue(pending.Request.UserNameKey, out var r) ? r : [];
-                // The answer is rendered from the row's resource in place: a second lookup of the same name gets a copy.
-                pending.Completion.TrySetResult(answered.Add(pending.Request.UserNameKey) ? reads : [.. reads.Select(Copy)]);
+                answers.Add((pending, answered.Add(pending.Request.UserNameKey) ? reads : [.. reads.Select(Copy)]));
+            }
+
+            foreach (var (pending, reads) in answers)
+            {
+                pending.Completion.TrySetResult(reads);
             }
         }
     }
