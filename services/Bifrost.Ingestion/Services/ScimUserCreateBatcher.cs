@@ -93,7 +93,7 @@ internal sealed partial class ScimUserCreateBatcher(
         {
             await InsertAsync(db, batch);
         }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        catch (Exception ex) when (ScimWrites.IsUniqueViolation(ex))
         {
             LogBatchConflict(logger, batch.Count);
             return false;
@@ -118,7 +118,7 @@ internal sealed partial class ScimUserCreateBatcher(
                 await InsertAsync(db, [pending]);
                 pending.Completion.TrySetResult(true);
             }
-            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+            catch (Exception ex) when (ScimWrites.IsUniqueViolation(ex))
             {
                 pending.Completion.TrySetResult(false);
             }

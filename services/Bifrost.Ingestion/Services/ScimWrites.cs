@@ -53,8 +53,10 @@ internal static class ScimWrites
         return false;
     }
 
-    public static bool IsUniqueViolation(DbUpdateException exception) =>
-        exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+    /// <summary>A unique index refused the write: from <c>SaveChanges</c> (wrapped) or from a statement of our own.</summary>
+    public static bool IsUniqueViolation(Exception exception) =>
+        (exception as DbUpdateException)?.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation }
+        || exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 
     /// <summary>An id this server issued, or null (then the resource does not exist).</summary>
     public static Guid? ParseId(string id) => Guid.TryParseExact(id, "D", out var value) && value.ToString() == id ? value : null;
