@@ -62,8 +62,6 @@ internal sealed class OperationStats(string name)
 
 internal static class LoadRunner
 {
-    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(1);
-
     /// <summary>
     /// Runs <paramref name="operation"/> from <paramref name="concurrency"/> workers until <paramref name="total"/>
     /// operations are done or <paramref name="duration"/> has passed. Each call returns (status, success).
@@ -102,18 +100,22 @@ internal static class LoadRunner
     /// answered or not (as independent provisioning jobs arrive), until <paramref name="total"/> operations (the warm-up's included) have started
     /// or <paramref name="duration"/> has passed. Each latency runs from the operation's scheduled start, so time spent
     /// queued behind a slow system counts (no coordinated omission). At most <paramref name="maxInFlight"/> run at once:
-    /// past that, the schedule falls behind and the wait shows in the latencies. The first second is a warm-up, run but
-    /// not counted: the client opens the connections the rate needs then, which a provisioning job that has been
-    /// running does not do.
+    /// past that, the schedule falls behind and the wait shows in the latencies. The first <paramref name="warmUp"/> (a second
+    /// by default) is run but not counted: the client opens the connections the rate needs then, which a provisioning job
+    /// that has been running does not do. A longer <paramref name="warmUp"/> also lets the services' JIT finish tiering up the code this
+    /// load runs (a minute or so after a start). <paramref name="warmedUp"/> is called once, as the first counted
+    /// operation starts; the operations counted in <see cref="OperationStats.Sent"/> are those scheduled after it.
     /// </summary>
     public static async Task<OperationStats> RunAtRateAsync(string name, int rate, int maxInFlight, long total, TimeSpan duration,
-        Func<long, CancellationToken, Task<(int Status, bool Success)>> operation, CancellationToken cancellationToken)
+        TimeSpan warmUp, Action? warmedUp, Func<long, CancellationToken, Task<(int Status, bool Success)>> operation,
+        CancellationToken cancellationToken)
     {
         var stats = new OperationStats(name);
         using var slots = new SemaphoreSlim(maxInFlight);
         var running = new List<Task>();
         var clock = Stopwatch.StartNew();
-        var due = Math.Min(total, (long)((duration.TotalSeconds + 1) * rate)); // the warm-up second counts in total
+        var due = Math.Min(total, (long)((duration + warmUp).TotalSeconds * rate)); // the warm-up counts in total
+        var counted = 0L;
         for (var i = 0L; i < due && !cancellationToken.IsCancellationRequested;)
         {
             // Start everything scheduled up to now, then sleep until the next one is due (a millisecond at least).
@@ -121,6 +123,11 @@ internal static class LoadRunner
             for (; i < scheduledNow; i++)
             {
                 var scheduled = TimeSpan.FromSeconds((double)i / rate);
+                if (scheduled >= warmUp && counted++ == 0)
+                {
+                    warmedUp?.Invoke();
+                }
+
                 await slots.WaitAsync(cancellationToken);
                 running.Add(RunOneAsync(i, scheduled));
             }
@@ -130,8 +137,8 @@ internal static class LoadRunner
         }
 
         await Task.WhenAll(running);
-        stats.Elapsed = clock.Elapsed - WarmUp;
-        stats.Sent = running.Count;
+        stats.Elapsed = clock.Elapsed - warmUp;
+        stats.Sent = counted;
         return stats;
 
         async Task RunOneAsync(long i, TimeSpan scheduled)
@@ -140,9 +147,9 @@ internal static class LoadRunner
             try
             {
                 var (status, success) = await CallAsync(operation, i, cancellationToken);
-                if (scheduled >= WarmUp)
+                if (scheduled >= warmUp)
                 {
-                    stats.Record((clock.Elapsed - scheduled).TotalMilliseconds, status, success, scheduled - WarmUp);
+                    stats.Record((clock.Elapsed - scheduled).TotalMilliseconds, status, success, scheduled - warmUp);
                 }
             }
             finally

@@ -53,6 +53,7 @@ string UserName(long i) => $"bench-{run}-{i}@load.test";
 var ids = new string[options.Users];
 var results = new List<OperationStats>();
 var cpuLines = new List<string>();
+CpuSnapshot? warmedUpAt = null;
 
 static StringContent Scim(string json) => new(json, Encoding.UTF8, "application/scim+json");
 
@@ -181,16 +182,27 @@ Task<OperationStats> RunAsync(string name, int concurrency, long total, TimeSpan
     Func<long, CancellationToken, Task<(int Status, bool Success)>> operation, CancellationToken cancellationToken) =>
     options.Paced
         ? LoadRunner.RunAtRateAsync($"{name} at {options.Rate * concurrency / options.Concurrency}/s", Math.Max(1, options.Rate * concurrency / options.Concurrency),
-            MaxInFlight, total, duration, operation, cancellationToken)
+            MaxInFlight, total, duration, TimeSpan.FromSeconds(options.WarmUp), WarmedUp, operation, cancellationToken)
         : LoadRunner.RunAsync(name, concurrency, total, duration, operation, cancellationToken);
 
-// Runs one phase and prints its rows, then the CPU each request cost, by process: over the phase itself, and up to the
-// end of the events' drain (the consumers' share of the work comes after the last response).
+// An open loop's CPU is counted from the end of its warm-up (the first counted request).
+void WarmedUp()
+{
+    if (Volatile.Read(ref warmedUpAt) is null)
+    {
+        Interlocked.CompareExchange(ref warmedUpAt, CpuSnapshot.Take(), null);
+    }
+}
+
+// Runs one phase and prints its rows, then the CPU each request cost, by process: over the phase itself (after an open
+// loop's warm-up), and up to the end of the events' drain (the consumers' share of the work comes after the last response).
 async Task MeasureAsync(Func<Task<OperationStats[]>> phase)
 {
-    var start = CpuSnapshot.Take();
+    warmedUpAt = null;
+    var phaseStart = CpuSnapshot.Take();
     var stats = await phase();
     var end = CpuSnapshot.Take();
+    var start = warmedUpAt ?? phaseStart;
     results.AddRange(stats);
     foreach (var row in stats)
     {
@@ -283,7 +295,8 @@ return 0;
 
 internal sealed record Options(
     string Mode, string Gateway, string Token, string AdminKey, int Users, int Concurrency, int Seconds, int Groups, int MembersPerPatch,
-    int Rate, int Samples, int Probes, string[] Gateways, string? SamplesCsv, string? Run, string[] Phases, bool Settle, bool Paced)
+    int Rate, int Samples, int Probes, string[] Gateways, string? SamplesCsv, string? Run, string[] Phases, bool Settle, bool Paced,
+    int WarmUp)
 {
     public const string Usage = """
         SCIM load through the gateway, shaped like Entra's provisioning engine: creates, userName lookups, user PATCHes and
@@ -291,11 +304,12 @@ internal sealed record Options(
         at a system whose data you can spare.
           Bifrost.Benchmarks [--gateway http://localhost:8080] [--token <scim token>]
              [--users 100000] [--concurrency 32] [--seconds 20] [--groups 20] [--members-per-patch 100]
-             [--phases idle,create,lookup,patch,members,mixed] [--run <id>] [--no-settle] [--rate <n>]
+             [--phases idle,create,lookup,patch,members,mixed] [--run <id>] [--no-settle] [--rate <n> [--warmup <s>]]
           Each phase waits for the machine to be quiet first (the previous phase's events consumed), unless --no-settle.
           --rate <n>: an open loop instead of --concurrency clients: n requests per second whether or not earlier ones
           have answered, each latency counted from its scheduled start (the latency at a given load, not at saturation);
-          a first second opens the connections and is not counted.
+          a first second opens the connections and is not counted (--warmup <s>: that many seconds at the rate, not
+          counted in latencies nor in CPU; give 60 or so after a start, while the services' JIT is still tiering up).
           After each phase: the CPU milliseconds each request cost, by process (from /proc), over the phase and up to the
           end of its events' drain. Requests per second drift with the host; CPU per request is the figure to compare.
           The idle phase sends nothing for --seconds and reports the CPU the system uses per second meanwhile.
@@ -316,7 +330,7 @@ internal sealed record Options(
     private static readonly string[] Valued =
     [
         "--mode", "--gateway", "--token", "--admin-key", "--users", "--concurrency", "--seconds", "--groups", "--members-per-patch",
-        "--rate", "--samples", "--probes", "--gateways", "--samples-csv", "--run", "--phases", "--providers", "--iterations",
+        "--rate", "--samples", "--probes", "--gateways", "--samples-csv", "--run", "--phases", "--providers", "--iterations", "--warmup",
     ];
 
     private static readonly string[] PhaseNames = ["idle", "create", "lookup", "patch", "members", "mixed"];
@@ -370,6 +384,7 @@ internal sealed record Options(
             args.Contains("--run") ? Value("run", null) : null,
             Value("phases", "create,lookup,patch,members").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             !args.Contains("--no-settle"),
-            args.Contains("--rate"));
+            args.Contains("--rate"),
+            Number("warmup", 1));
     }
 }
