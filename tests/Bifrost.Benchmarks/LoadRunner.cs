@@ -116,6 +116,7 @@ internal static class LoadRunner
         var clock = Stopwatch.StartNew();
         var due = Math.Min(total, (long)((duration + warmUp).TotalSeconds * rate)); // the warm-up counts in total
         var counted = 0L;
+        Task? warmedUpTask = null;
         for (var i = 0L; i < due && !cancellationToken.IsCancellationRequested;)
         {
             // Start everything scheduled up to now, then sleep until the next one is due (a millisecond at least).
@@ -123,9 +124,10 @@ internal static class LoadRunner
             for (; i < scheduledNow; i++)
             {
                 var scheduled = TimeSpan.FromSeconds((double)i / rate);
-                if (scheduled >= warmUp && counted++ == 0)
+                if (scheduled >= warmUp && counted++ == 0 && warmedUp is not null)
                 {
-                    warmedUp?.Invoke();
+                    // Off the schedule: the callback reads /proc, which would delay the first counted operations.
+                    warmedUpTask = Task.Run(warmedUp, CancellationToken.None);
                 }
 
                 await slots.WaitAsync(cancellationToken);
@@ -137,6 +139,11 @@ internal static class LoadRunner
         }
 
         await Task.WhenAll(running);
+        if (warmedUpTask is not null)
+        {
+            await warmedUpTask;
+        }
+
         stats.Elapsed = clock.Elapsed - warmUp;
         stats.Sent = counted;
         return stats;
