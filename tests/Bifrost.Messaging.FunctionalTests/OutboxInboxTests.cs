@@ -4,6 +4,7 @@ using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Npgsql;
 
 namespace Bifrost.Messaging.FunctionalTests;
 
@@ -90,6 +91,64 @@ public sealed class OutboxInboxTests
         Assert.All(applied, row => Assert.Equal(1, row.TimesApplied));
         await Eventually.WaitAsync(() => TestApp.QueryAsync(host, db => db.Set<OutboxMessage>().CountAsync(ct)), n => n == 0, Patience, "the dispatcher removed the rows");
         await host.StopAsync(ct);
+    }
+
+    [Fact]
+    public async Task The_relay_reads_the_outbox_through_its_indexes_even_when_the_table_looked_empty_at_planning()
+    {
+        // The outbox is a queue: rows are deleted soon after they are inserted and the heap fills with dead rows until
+        // autovacuum comes. A sequential scan, the plan PostgreSQL makes for an (almost) empty table and then keeps for a
+        // prepared statement, made every dispatch read all those dead rows to delete a few.
+        var ct = TestContext.Current.CancellationToken;
+        await using var database = await PostgresDatabase.CreateAsync(ct);
+
+        // Creating the table's indexes scans it: count those scans first, from a host without a relay.
+        using (var setup = await TestApp.StartAsync(database.ConnectionString, TestEnvironment.RabbitMq, Guid.NewGuid().ToString("N"), consume: false, relay: false))
+        {
+            await setup.StopAsync(ct);
+        }
+
+        // What autovacuum leaves after emptying the queue: statistics that say "no rows, no pages".
+        await using (var connection = new NpgsqlConnection(database.ConnectionString))
+        {
+            await connection.OpenAsync(ct);
+            await using var vacuum = new NpgsqlCommand("VACUUM ANALYZE messaging_test.outbox_messages", connection);
+            await vacuum.ExecuteNonQueryAsync(ct);
+        }
+
+        NpgsqlConnection.ClearAllPools();
+        var (created, _, _) = await Eventually.WaitAsync(
+            () => OutboxScansAsync(database.ConnectionString, ct), scans => scans.Sequential > 0, Patience, "the index builds' scans are reported");
+
+        using (var host = await TestApp.StartAsync(database.ConnectionString, TestEnvironment.RabbitMq, Guid.NewGuid().ToString("N"), claimMinAge: TimeSpan.Zero))
+        {
+            // One commit at a time: each is a dispatch of its own (a delete), with polls of the table in between.
+            var ids = await TestApp.WriteEventsAsync(host, 30);
+            await Eventually.WaitAsync(
+                () => TestApp.QueryAsync(host, db => db.Applied.CountAsync(ct)),
+                n => n == ids.Count, Patience, "all 30 events are applied");
+            await host.StopAsync(ct);
+        }
+
+        // A backend reports its table statistics when it ends: close the relay's connections, then read them.
+        NpgsqlConnection.ClearAllPools();
+        var (sequential, index, deleted) = await Eventually.WaitAsync(
+            () => OutboxScansAsync(database.ConnectionString, ct),
+            scans => scans.Deleted == 30, Patience, "the relay's statistics are reported");
+        Assert.True(index >= 1, $"the relay used the outbox's indexes ({index} index scans)");
+        Assert.Equal(created, sequential);
+    }
+
+    private static async Task<(long Sequential, long Index, long Deleted)> OutboxScansAsync(string connectionString, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand(
+            "SELECT seq_scan, coalesce(idx_scan, 0), n_tup_del FROM pg_stat_user_tables WHERE schemaname = 'messaging_test' AND relname = 'outbox_messages'",
+            connection);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
     }
 
     [Fact]
