@@ -121,9 +121,8 @@ public sealed partial class OutboxRelay<TDbContext>(
     private async Task<int> DispatchAsync(TDbContext db, Dictionary<Guid, OutboxMessage> byId, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginAtomicTransactionAsync(cancellationToken);
-        await PreferIndexScansAsync(db, cancellationToken);
         var ids = byId.Keys.ToArray();
-        var deleteSql = "DELETE FROM " + OutboxTable(db) + " WHERE id = ANY({0}) AND parked_at IS NULL RETURNING id AS \"Value\"";
+        var deleteSql = IndexScansOnly + "DELETE FROM " + OutboxTable(db) + " WHERE id = ANY({0}) AND parked_at IS NULL RETURNING id AS \"Value\"";
         var claimed = await db.Database.SqlQueryRaw<Guid>(deleteSql, ids).ToListAsync(cancellationToken);
         if (claimed.Count == 0)
         {
@@ -210,7 +209,7 @@ public sealed partial class OutboxRelay<TDbContext>(
         var (ageFilter, arguments) = minAge > TimeSpan.Zero
             ? (" AND occurred_at <= {1}", new object[] { _options.BatchSize, timeProvider.GetUtcNow() - minAge })
             : ("", [_options.BatchSize]);
-        var claimSql = "SELECT * FROM " + OutboxTable(db) + " WHERE parked_at IS NULL" + ageFilter + " ORDER BY sequence LIMIT {0} FOR UPDATE SKIP LOCKED";
+        var claimSql = IndexScansOnly + "SELECT * FROM " + OutboxTable(db) + " WHERE parked_at IS NULL" + ageFilter + " ORDER BY sequence LIMIT {0} FOR UPDATE SKIP LOCKED";
         return await db.Database.CreateExecutionStrategy().ExecuteAsync(token => PublishBatchAsync(db, claimSql, arguments, token), cancellationToken);
     }
 
@@ -218,7 +217,6 @@ public sealed partial class OutboxRelay<TDbContext>(
     {
         db.ChangeTracker.Clear();
         await using var transaction = await db.Database.BeginAtomicTransactionAsync(cancellationToken);
-        await PreferIndexScansAsync(db, cancellationToken);
         var rows = await db.Set<OutboxMessage>()
             .FromSqlRaw(claimSql, arguments)
             .ToListAsync(cancellationToken);
@@ -368,15 +366,15 @@ public sealed partial class OutboxRelay<TDbContext>(
     }
 
     /// <summary>
-    /// Keeps the relay's statements on the outbox's indexes for the rest of the transaction. The outbox is a queue: every
-    /// row is deleted soon after it is inserted, autovacuum empties the table about once a minute, and in between the
-    /// heap fills with dead rows (16 MB in 20 s at 1,000 creates/s). A statement prepared while the table was empty kept
-    /// a sequential scan as its generic plan, so each dispatch read every dead row of the heap to delete a few dozen rows
-    /// (BENCHMARKS.md, session 23). With sequential scans off, the delete finds its rows through the primary key and the
-    /// poll reads the oldest rows through the sequence index, whatever the table's size was when the plan was made.
+    /// Prefixes the relay's delete and claim, so they use the outbox's indexes for the rest of the transaction. The outbox
+    /// is a queue: every row is deleted soon after it is inserted, autovacuum empties the table about once a minute, and
+    /// in between the heap fills with dead rows (16 MB in 20 s at 1,000 creates/s). A statement prepared while the table
+    /// was empty kept a sequential scan as its generic plan, so each dispatch read every dead row of the heap to delete a
+    /// few dozen rows (BENCHMARKS.md, session 23). With sequential scans off, the delete finds its rows through the primary
+    /// key and the poll reads the oldest rows through the sequence index, whatever the table's size was when the plan was
+    /// made. The setting travels in the same command, so it costs no round trip, and the reader skips its empty result.
     /// </summary>
-    private static Task PreferIndexScansAsync(DbContext db, CancellationToken cancellationToken) =>
-        db.Database.ExecuteSqlRawAsync("SET LOCAL enable_seqscan = off", cancellationToken);
+    private const string IndexScansOnly = "SET LOCAL enable_seqscan = off; ";
 
     private static string OutboxTable(DbContext db)
     {
