@@ -87,6 +87,19 @@ public static class MessagingExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Runs the <see cref="InboxPurger{TDbContext}"/> for a context that has <c>AddInbox()</c> in its model: applied events
+    /// are remembered for <c>Bifrost:Inbox:Retention</c> (14 days), then forgotten.
+    /// </summary>
+    public static IHostApplicationBuilder AddInboxPurger<TDbContext>(this IHostApplicationBuilder builder) where TDbContext : DbContext
+    {
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddOptions<InboxOptions>().BindConfiguration("Bifrost:Inbox");
+        builder.Services.AddSingleton<InboxPurger<TDbContext>>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<InboxPurger<TDbContext>>());
+        return builder;
+    }
+
     /// <summary>Wakes the outbox relay when this context commits outbox rows.</summary>
     public static DbContextOptionsBuilder AddOutboxInterceptor(this DbContextOptionsBuilder options, IServiceProvider services) =>
         options.AddInterceptors(services.GetRequiredService<OutboxCommitInterceptor>());

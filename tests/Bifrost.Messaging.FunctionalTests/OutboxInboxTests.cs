@@ -268,6 +268,42 @@ public sealed class OutboxInboxTests
     }
 
     [Fact]
+    public async Task The_inbox_forgets_events_applied_longer_ago_than_the_retention_and_keeps_the_others()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var database = await PostgresDatabase.CreateAsync(ct);
+        var now = DateTimeOffset.UtcNow;
+        InboxMessage Row(TimeSpan age, string consumer = "SomeConsumer") => new() { MessageId = Guid.NewGuid(), Consumer = consumer, ProcessedAt = now - age };
+        var old = Enumerable.Range(0, 25).Select(i => Row(TimeSpan.FromDays(15 + i), i % 2 == 0 ? "SomeConsumer" : "OtherConsumer")).ToList();
+        var kept = new[] { Row(TimeSpan.FromDays(13)), Row(TimeSpan.FromDays(1)), Row(TimeSpan.Zero) };
+        using (var before = await TestApp.StartAsync(database.ConnectionString, TestEnvironment.RabbitMq, Guid.NewGuid().ToString("N"), consume: false, relay: false))
+        {
+            await TestApp.QueryAsync(before, async db =>
+            {
+                db.AddRange(old);
+                db.AddRange(kept);
+                return await db.SaveChangesAsync(ct);
+            });
+            await before.StopAsync(ct);
+        }
+
+        // The purger runs at start: retention 14 days (the default), 10 rows per statement (TestApp), so three statements.
+        using var host = await TestApp.StartAsync(database.ConnectionString, TestEnvironment.RabbitMq, Guid.NewGuid().ToString("N"),
+            consume: false, relay: false, purgeInbox: true);
+        var left = await Eventually.WaitAsync(
+            () => TestApp.QueryAsync(host, db => db.Set<InboxMessage>().AsNoTracking().Select(m => m.MessageId).ToListAsync(ct)),
+            ids => ids.Count == kept.Length, Patience, "the purge at start has deleted the old rows");
+        Assert.Equal(kept.Select(k => k.MessageId).Order(), left.Order());
+
+        // Later purges (hourly by default) take what has aged past the retention since.
+        var aged = Row(TimeSpan.FromDays(14) + TimeSpan.FromMinutes(1));
+        await TestApp.QueryAsync(host, db => { db.Add(aged); return db.SaveChangesAsync(ct); });
+        Assert.Equal(1, await host.Services.GetRequiredService<InboxPurger<TestDbContext>>().PurgeAsync(ct));
+        Assert.Equal(kept.Length, await TestApp.QueryAsync(host, db => db.Set<InboxMessage>().CountAsync(ct)));
+        await host.StopAsync(ct);
+    }
+
+    [Fact]
     public async Task Broker_outage_delays_events_and_every_event_arrives_exactly_once_in_effect()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -67,7 +67,7 @@ public sealed class SomethingHappenedConsumerDefinition : BifrostBatchConsumerDe
 public static class TestApp
 {
     public static async Task<IHost> StartAsync(string database, string rabbit, string queueSuffix, bool consume = true, bool relay = true, TimeSpan? pollInterval = null,
-        TimeSpan? claimMinAge = null)
+        TimeSpan? claimMinAge = null, bool purgeInbox = false)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -79,6 +79,7 @@ public static class TestApp
             ["Bifrost:Outbox:PublishTimeout"] = "00:00:02",
             ["Bifrost:Outbox:MaxBackoff"] = "00:00:01",
             ["Bifrost:Outbox:ClaimMinAge"] = (claimMinAge ?? TimeSpan.FromSeconds(5)).ToString(),
+            ["Bifrost:Inbox:PurgeBatchSize"] = "10",
         });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.AddServiceDbContext<TestDbContext>("testdb", "messaging_test");
@@ -93,6 +94,11 @@ public static class TestApp
         if (relay)
         {
             builder.AddOutboxRelay<TestDbContext>();
+        }
+
+        if (purgeInbox)
+        {
+            builder.AddInboxPurger<TestDbContext>();
         }
 
         var host = builder.Build();

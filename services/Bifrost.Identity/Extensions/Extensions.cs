@@ -18,6 +18,7 @@ internal static class Extensions
             bus.AddConsumer<UserAffiliationsConsumer>(typeof(UserAffiliationsConsumerDefinition));
         });
         builder.AddOutboxRelay<IdentityDbContext>();
+        builder.AddInboxPurger<IdentityDbContext>();
 
         builder.Services.AddOptions<PublicEndpointOptions>().BindConfiguration("Bifrost");
         builder.Services.AddOptions<ProviderSeedOptions>().BindConfiguration("Bifrost:Providers");

@@ -18,6 +18,7 @@ internal static class Extensions
             bus.AddConsumer<ProviderMappingsChangedConsumer>(typeof(ProviderMappingsChangedConsumerDefinition));
         });
         builder.AddOutboxRelay<TeamMappingDbContext>();
+        builder.AddInboxPurger<TeamMappingDbContext>();
 
         // A malformed body is the caller's mistake: 400 (a problem body from the status-code pages), also in Development.
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = false);
