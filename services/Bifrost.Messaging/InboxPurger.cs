@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -32,42 +31,17 @@ public sealed partial class InboxPurger<TDbContext>(
     IServiceScopeFactory scopeFactory,
     TimeProvider time,
     IOptions<InboxOptions> options,
-    ILogger<InboxPurger<TDbContext>> logger) : BackgroundService
+    ILogger<InboxPurger<TDbContext>> logger) : PeriodicPurger(time)
     where TDbContext : DbContext
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.PurgeInterval, time);
-        do
-        {
-            try
-            {
-                await PurgeAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogPurgeFailed(logger, ex, typeof(TDbContext).Name);
-            }
-        }
-        while (await WaitAsync(timer, stoppingToken));
-    }
+    protected override TimeSpan Interval => options.Value.PurgeInterval;
 
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
+    protected override void OnFailed(Exception exception) => LogPurgeFailed(logger, exception, typeof(TDbContext).Name);
 
     /// <summary>Deletes every row older than the retention, a batch per statement (and transaction). Returns how many.</summary>
-    public async Task<int> PurgeAsync(CancellationToken cancellationToken)
+    public override async Task<int> PurgeAsync(CancellationToken cancellationToken)
     {
-        var cutoff = time.GetUtcNow() - options.Value.Retention;
+        var cutoff = Time.GetUtcNow() - options.Value.Retention;
         var batchSize = Math.Max(1, options.Value.PurgeBatchSize);
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TDbContext>();

@@ -1,3 +1,4 @@
+using Bifrost.Messaging;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -151,40 +152,15 @@ internal sealed class ProvisioningLogPurger(
     IServiceScopeFactory scopeFactory,
     TimeProvider time,
     IOptions<ProvisioningLogOptions> options,
-    ILogger<ProvisioningLogPurger> logger) : BackgroundService
+    ILogger<ProvisioningLogPurger> logger) : PeriodicPurger(time)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.PurgeInterval, time);
-        do
-        {
-            try
-            {
-                await PurgeAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                IngestionLog.ProvisioningLogPurgeFailed(logger, ex);
-            }
-        }
-        while (await WaitAsync(timer, stoppingToken));
-    }
+    protected override TimeSpan Interval => options.Value.PurgeInterval;
 
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
+    protected override void OnFailed(Exception exception) => IngestionLog.ProvisioningLogPurgeFailed(logger, exception);
 
-    public async Task<int> PurgeAsync(CancellationToken cancellationToken)
+    public override async Task<int> PurgeAsync(CancellationToken cancellationToken)
     {
-        var cutoff = time.GetUtcNow().AddDays(-options.Value.RetentionDays);
+        var cutoff = Time.GetUtcNow().AddDays(-options.Value.RetentionDays);
         await using var scope = scopeFactory.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<IngestionDbContext>();
         var purged = await db.Set<ProvisioningLogEntry>().Where(e => e.OccurredAt < cutoff).ExecuteDeleteAsync(cancellationToken);
