@@ -8,14 +8,18 @@ using Npgsql;
 namespace Bifrost.Ingestion.FunctionalTests;
 
 /// <summary>
-/// The migrations that build indexes <c>CONCURRENTLY</c> (outside a transaction) must finish the job when they run
-/// again after an interrupted run, including a build that stopped midway and left an invalid index behind.
+/// The migrations make the current model; those that build indexes <c>CONCURRENTLY</c> (outside a transaction) must
+/// finish the job when they run again after an interrupted run, including a build that stopped midway and left an
+/// invalid index behind.
 /// </summary>
 public sealed class MigrationTests
 {
     private const string BeforeFailureIndexes = "20261129225934_ProvisioningLog";
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public void The_migrations_build_the_current_model() => MigrationChecks.AssertMatchModel<IngestionDbContext>(IngestionDbContext.Schema);
 
     [Fact]
     public async Task An_index_build_interrupted_midway_is_built_again_when_the_migration_runs_again()
