@@ -226,11 +226,19 @@ internal static class Extensions
         return size > 0 ? project.WithEnvironment("Bifrost__Database__MaxPoolSize", size.ToString(System.Globalization.CultureInfo.InvariantCulture)) : project;
     }
 
-    public static IResourceBuilder<ProjectResource> WithInfrastructure(this IResourceBuilder<ProjectResource> project, BifrostInfrastructure infrastructure, string database)
+    /// <summary>
+    /// The service's database (migrated at start), the event bus unless <paramref name="events"/> is false (a service
+    /// that publishes and consumes nothing), its <c>/health</c> check and direct endpoints; it starts once the servers answer.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithInfrastructure(this IResourceBuilder<ProjectResource> project, BifrostInfrastructure infrastructure, string database, bool events = true)
     {
+        project.WithReference(infrastructure.Database(database));
+        if (events)
+        {
+            project.WithReference(infrastructure.EventBus);
+        }
+
         project
-            .WithReference(infrastructure.Database(database))
-            .WithReference(infrastructure.EventBus)
             .WithEnvironment("Bifrost__Database__MigrateOnStartup", "true")
             .WithHttpHealthCheck("/health")
             .WithDirectEndpoints();

@@ -11,7 +11,7 @@ var identity = builder.AddProject<Projects.Bifrost_Identity>("identity").WithInf
 var teamMapping = builder.AddProject<Projects.Bifrost_TeamMapping>("team-mapping").WithInfrastructure(infrastructure, "teammappingdb");
 var graphEmulator = builder.AddGraphEmulator();
 identity.WithDevelopmentGraphCredentials(graphEmulator, credentials);
-var reconciliation = builder.AddProject<Projects.Bifrost_Reconciliation>("reconciliation").WithInfrastructure(infrastructure, "reconciliationdb")
+var reconciliation = builder.AddProject<Projects.Bifrost_Reconciliation>("reconciliation").WithInfrastructure(infrastructure, "reconciliationdb", events: false)
     .WithReference(ingestion).WaitFor(ingestion)
     .WithReference(identity).WaitFor(identity)
     .WithGraphEmulator(graphEmulator);

@@ -12,7 +12,8 @@ public static class DatabaseExtensions
 {
     /// <summary>
     /// A service's own DbContext on PostgreSQL: pooled, in its own schema (migrations history included), with the
-    /// outbox interceptor, Aspire's health check, retries and telemetry, and the start-up migration.
+    /// outbox interceptor when the service has messaging (<c>AddMessaging</c>), Aspire's health check, retries and
+    /// telemetry, and the start-up migration.
     /// </summary>
     public static IHostApplicationBuilder AddServiceDbContext<TDbContext>(this IHostApplicationBuilder builder, string connectionName, string schema)
         where TDbContext : DbContext
@@ -24,7 +25,7 @@ public static class DatabaseExtensions
         builder.Services.AddDbContextPool<TDbContext>((services, options) => options
             .UseNpgsql(connectionString,
                 npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory", schema))
-            .AddOutboxInterceptor(services));
+            .AddOutboxInterceptorIfMessaging(services));
         builder.EnrichNpgsqlDbContext<TDbContext>();
         return builder.AddDatabaseMigration<TDbContext>();
     }

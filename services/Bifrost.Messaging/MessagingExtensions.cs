@@ -100,9 +100,12 @@ public static class MessagingExtensions
         return builder;
     }
 
-    /// <summary>Wakes the outbox relay when this context commits outbox rows.</summary>
-    public static DbContextOptionsBuilder AddOutboxInterceptor(this DbContextOptionsBuilder options, IServiceProvider services) =>
-        options.AddInterceptors(services.GetRequiredService<OutboxCommitInterceptor>());
+    /// <summary>
+    /// Wakes the outbox relay when this context commits outbox rows; nothing for a service without messaging (one that
+    /// publishes and consumes nothing, like reconciliation).
+    /// </summary>
+    public static DbContextOptionsBuilder AddOutboxInterceptorIfMessaging(this DbContextOptionsBuilder options, IServiceProvider services) =>
+        services.GetService<OutboxCommitInterceptor>() is { } interceptor ? options.AddInterceptors(interceptor) : options;
 }
 
 /// <summary>

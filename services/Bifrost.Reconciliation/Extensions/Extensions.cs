@@ -9,10 +9,8 @@ internal static class Extensions
 
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
+        // No event bus: reconciliation reads Graph and identity and writes through ingestion, which publishes the events.
         builder.AddServiceDbContext<ReconciliationDbContext>(DatabaseName, ReconciliationDbContext.Schema);
-
-        builder.AddMessaging();
-        builder.AddOutboxRelay<ReconciliationDbContext>();
 
         // A body that does not bind (e.g. "dryRun": "maybe") is a 400 with a problem body, in Development too.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = false);

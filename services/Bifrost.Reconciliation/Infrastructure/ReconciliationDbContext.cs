@@ -1,4 +1,3 @@
-using Bifrost.Messaging;
 using Microsoft.EntityFrameworkCore;
 
 namespace Bifrost.Reconciliation.Infrastructure;
@@ -16,8 +15,8 @@ public sealed class ReconciliationDbContext(DbContextOptions<ReconciliationDbCon
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.HasDefaultSchema(Schema);
+        // No outbox or inbox: reconciliation publishes and consumes no events. Its repairs go through ingestion's SCIM
+        // API, whose outbox carries them.
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ReconciliationDbContext).Assembly);
-        modelBuilder.AddInbox();
-        modelBuilder.AddOutbox();
     }
 }
