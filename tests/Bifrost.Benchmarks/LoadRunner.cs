@@ -8,19 +8,22 @@ namespace Bifrost.Benchmarks;
 internal sealed class OperationStats(string name)
 {
     private readonly ConcurrentBag<double> _latenciesMs = [];
-    private readonly ConcurrentBag<(int Second, double Ms)> _bySecond = [];
+    private readonly ConcurrentBag<(double StartedS, double Ms, int Status)> _samples = [];
     private readonly ConcurrentDictionary<int, int> _errors = new();
     private long _count;
 
     public string Name => name;
     public TimeSpan Elapsed { get; set; }
 
+    /// <summary>When the counted part of the phase began (UTC): each sample's start is measured from it.</summary>
+    public DateTime BeganUtc { get; set; }
+
     /// <summary>Records one answer, <paramref name="startedAt"/> after the phase began.</summary>
     public void Record(double milliseconds, int status, bool success, TimeSpan startedAt)
     {
         Interlocked.Increment(ref _count);
         _latenciesMs.Add(milliseconds);
-        _bySecond.Add(((int)startedAt.TotalSeconds, milliseconds));
+        _samples.Add((startedAt.TotalSeconds, milliseconds, status));
         if (!success)
         {
             _errors.AddOrUpdate(status, 1, (_, n) => n + 1);
@@ -48,13 +51,26 @@ internal sealed class OperationStats(string name)
     /// </summary>
     public string Tail(double limitMs = 50)
     {
-        var seconds = _bySecond.GroupBy(s => s.Second)
+        var seconds = _samples.GroupBy(s => (int)s.StartedS)
             .Select(g => (Second: g.Key, P99: g.Select(s => s.Ms).Order().ElementAt(Math.Max(0, (int)Math.Ceiling(0.99 * g.Count()) - 1))))
             .OrderBy(s => s.Second).ToList();
         var over = seconds.Where(s => s.P99 > limitMs).OrderByDescending(s => s.P99).ToList();
         var worst = string.Join(", ", over.Take(5).Select(s => string.Create(CultureInfo.InvariantCulture, $"second {s.Second}: {s.P99:0} ms")));
         return string.Create(CultureInfo.InvariantCulture,
             $"{over.Count} of {seconds.Count} seconds had a p99 over {limitMs:0} ms{(over.Count > 0 ? $" (worst: {worst})" : "")}");
+    }
+
+    /// <summary>
+    /// Each request as a CSV row (operation, UTC start, milliseconds, status), in start order: to line the tail up with
+    /// what the machine did at that moment (a GC, a checkpoint, an autovacuum).
+    /// </summary>
+    public void WriteSamples(TextWriter writer)
+    {
+        foreach (var (startedS, ms, status) in _samples.OrderBy(s => s.StartedS))
+        {
+            writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{name},{BeganUtc.AddSeconds(startedS):yyyy-MM-ddTHH:mm:ss.fffZ},{ms:0.0},{status}"));
+        }
     }
 
     public const string Header = "| operation | requests | req/s | p50 ms | p99 ms | max ms | errors |\n|---|---|---|---|---|---|---|";
@@ -74,6 +90,7 @@ internal static class LoadRunner
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(duration);
         var clock = Stopwatch.StartNew();
+        stats.BeganUtc = DateTime.UtcNow;
         var workers = Enumerable.Range(0, concurrency).Select(async _ =>
         {
             while (!deadline.IsCancellationRequested)
@@ -114,6 +131,7 @@ internal static class LoadRunner
         using var slots = new SemaphoreSlim(maxInFlight);
         var running = new List<Task>();
         var clock = Stopwatch.StartNew();
+        stats.BeganUtc = DateTime.UtcNow + warmUp;
         var due = Math.Min(total, (long)((duration + warmUp).TotalSeconds * rate)); // the warm-up counts in total
         var counted = 0L;
         Task? warmedUpTask = null;

@@ -208,6 +208,17 @@ async Task MeasureAsync(Func<Task<OperationStats[]>> phase)
     {
         Console.WriteLine(row.Row());
         Console.WriteLine($"  tail: {row.Tail()}");
+        if (options.SamplesCsv is { } file)
+        {
+            var header = !File.Exists(file);
+            await using var writer = File.AppendText(file);
+            if (header)
+            {
+                await writer.WriteLineAsync("operation,started_utc,ms,status");
+            }
+
+            row.WriteSamples(writer);
+        }
     }
 
     if (start is null || end is null)
@@ -305,6 +316,7 @@ internal sealed record Options(
           Bifrost.Benchmarks [--gateway http://localhost:8080] [--token <scim token>]
              [--users 100000] [--concurrency 32] [--seconds 20] [--groups 20] [--members-per-patch 100]
              [--phases idle,create,lookup,patch,members,mixed] [--run <id>] [--no-settle] [--rate <n> [--warmup <s>]]
+             [--samples-csv <file>]
           Each phase waits for the machine to be quiet first (the previous phase's events consumed), unless --no-settle.
           --rate <n>: an open loop instead of --concurrency clients: n requests per second whether or not earlier ones
           have answered, each latency counted from its scheduled start (the latency at a given load, not at saturation);
@@ -315,6 +327,8 @@ internal sealed record Options(
           The idle phase sends nothing for --seconds and reports the CPU the system uses per second meanwhile.
           A fixed single-core workload is timed before and after (the machine reference): these are shared machines whose
           speed drifts, so compare runs only when their reference times are close.
+          --samples-csv <file>: every counted request (operation, UTC start, ms, status) appended to the file, to line
+          the slow ones up with what the machine was doing then (tests/Bifrost.Benchmarks/timeline.py).
           The users are named after the run id: --run <id of an earlier run> --phases lookup,patch measures again on them.
         Propagation latency (SCIM write accepted -> visible in the governance API), under a steady background load:
           ... --mode propagation --admin-key <key> --users 10000 --rate 100 --samples 500 [--probes 4] [--samples-csv file]
