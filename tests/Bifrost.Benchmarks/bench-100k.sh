@@ -12,6 +12,10 @@
 #       Extra arguments go to the AppHost (say --Bifrost:Ingestion:DatabasePoolSize=12) to compare settings.
 #   tests/Bifrost.Benchmarks/bench-100k.sh sweep <folder> <name> [AppHost arguments...]
 #       Same start and warm-up, then creates at 8, 16, 24 and 32 clients and at fixed rates of 600, 800 and 1,000/s.
+#   tests/Bifrost.Benchmarks/bench-100k.sh timeline <folder> <name> [AppHost arguments...]
+#       Same start and warm-up, then 40 s of creates at 1,000/s and at 600/s, each with every request's latency
+#       (--samples-csv) and the machine's CPU by process, PostgreSQL role and .NET GC every 200 ms (timeline.py
+#       record); prints timeline.py's report of the slowest moments.
 #
 # Needs a Release build first (dotnet build -c Release), no AppHost running, and nothing else busy: the machine's speed
 # drifts, so compare builds in alternating legs (A B A B) and compare CPU per request rather than requests per second.
@@ -115,7 +119,7 @@ case "${1:-}" in
     vacuum "$folder"
     echo "snapshot ready: $folder ($(du -sh "$folder" | cut -f1)); load-tool output beside it"
     ;;
-  leg | sweep)
+  leg | sweep | timeline)
     [ $# -ge 3 ] || die "usage: $0 $1 <folder> <name> [AppHost arguments...]"
     mode=$1 snapshot=$(realpath "$2") name=$3; shift 3
     [ -d "$snapshot/postgres/data" ] || die "$snapshot is not a snapshot: make one with '$0 snapshot <folder>'"
@@ -125,7 +129,19 @@ case "${1:-}" in
     rm -rf "$work"; cp -a "$snapshot" "$work"
     start_apphost "$work" "$out/apphost.log" "$@"
     warm_up "$out" "$name"
-    if [ "$mode" = leg ]; then
+    if [ "$mode" = timeline ]; then
+      files=(warm3)
+      for r in 1000 600; do
+        python3 "$repo/tests/Bifrost.Benchmarks/timeline.py" record "$out/r$r.timeline.csv" 100 &
+        recorder=$!
+        rm -f "$out/r$r.samples.csv"
+        load "$out/r$r.txt" --run "t$r$name" --users $((r * 46)) --phases create --rate "$r" --warmup 5 --seconds 40 \
+          --samples-csv "$out/r$r.samples.csv"
+        wait "$recorder"
+        python3 "$repo/tests/Bifrost.Benchmarks/timeline.py" report "$out/r$r.samples.csv" "$out/r$r.timeline.csv" > "$out/r$r.report.txt"
+        files+=("r$r")
+      done
+    elif [ "$mode" = leg ]; then
       for i in 1 2; do load "$out/create$i.txt" --run "x$i$name" --users 20000 --phases create; done
       load "$out/lookup.txt" --run c2 --users 40000 --phases lookup --seconds 20
       load "$out/patch.txt" --run c2 --users 40000 --phases patch --seconds 20 --rate 100 --warmup 5
@@ -137,10 +153,11 @@ case "${1:-}" in
     fi
     stop_apphost "$work"
     summary "$out" "${files[@]}"
+    [ "$mode" = timeline ] && for r in 1000 600; do echo "== r$r: the slowest moments"; cat "$out/r$r.report.txt"; done
     echo "outputs: $out"
     ;;
   *)
-    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac
