@@ -94,6 +94,32 @@ public sealed class OutboxInboxTests
     }
 
     [Fact]
+    public async Task Commits_within_the_dispatch_linger_travel_in_one_message()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var database = await PostgresDatabase.CreateAsync(ct);
+        var stopped = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
+        using var listener = ListenToAll(stopped.Enqueue);
+        // Only the dispatcher publishes (the poll runs once at start, on an empty table), and it lets commits gather for
+        // 5 s after the first: far longer than ten small commits take.
+        using var host = await TestApp.StartAsync(database.ConnectionString, TestEnvironment.RabbitMq, Guid.NewGuid().ToString("N"),
+            pollInterval: TimeSpan.FromHours(1), dispatchLinger: TimeSpan.FromSeconds(5));
+        await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
+
+        var ids = await TestApp.WriteEventsAsync(host, 10);
+
+        var applied = await Eventually.WaitAsync(
+            () => TestApp.QueryAsync(host, db => db.Applied.AsNoTracking().ToListAsync(ct)),
+            rows => rows.Count == ids.Count, Patience, "the ten events are applied");
+        // Ten commits, one delete, one broker message: without the linger the first commit goes out on its own.
+        var publish = Assert.Single(stopped, a => a.Source.Name == "Bifrost.Messaging" && a.OperationName == "outbox relay SomethingHappened");
+        Assert.Equal(10, publish.GetTagItem("messaging.batch.message_count"));
+        Assert.All(applied, row => Assert.Equal(1, row.TimesApplied));
+        await Eventually.WaitAsync(() => TestApp.QueryAsync(host, db => db.Set<OutboxMessage>().CountAsync(ct)), n => n == 0, Patience, "the dispatcher removed the rows");
+        await host.StopAsync(ct);
+    }
+
+    [Fact]
     public async Task The_relay_reads_the_outbox_through_its_indexes_even_when_the_table_looked_empty_at_planning()
     {
         // The outbox is a queue: rows are deleted soon after they are inserted and the heap fills with dead rows until
