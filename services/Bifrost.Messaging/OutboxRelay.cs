@@ -20,12 +20,13 @@ public sealed class OutboxOptions
     public int BatchSize { get; set; } = 200;
 
     /// <summary>
-    /// How long the dispatcher lets committed rows gather before it takes fewer than a batch: one delete, one publish per
-    /// event type and one broker confirmation then serve several commits, and consumers get fuller batches. Events reach
-    /// consumers that much later; writes do not wait for it. At 600 creates/s, 20 ms halved RabbitMQ's CPU per create
-    /// (BENCHMARKS.md, session 26). Zero takes each commit at once.
+    /// The dispatcher starts at most one dispatch per interval unless a full batch is waiting: a commit that comes sooner
+    /// after the last dispatch began waits for the rest of the interval, with whatever else is committed meanwhile. Under
+    /// load one delete, one publish per event type and one broker confirmation then serve many commits, and consumers get
+    /// fuller batches (RabbitMQ's CPU per create halved at 20 ms; BENCHMARKS.md, sessions 25–26). A commit on a quiet
+    /// system goes at once, so propagation does not wait for it. Zero dispatches every commit at once.
     /// </summary>
-    public TimeSpan DispatchLinger { get; set; } = TimeSpan.FromMilliseconds(20);
+    public TimeSpan MinDispatchInterval { get; set; } = TimeSpan.FromMilliseconds(20);
 
     /// <summary>
     /// The periodic poll leaves rows younger than this to the dispatcher of the process that committed them: under load
@@ -79,12 +80,16 @@ public sealed partial class OutboxRelay<TDbContext>(
         var batch = new List<OutboxMessage>(_options.BatchSize);
         try
         {
+            var lastDispatch = long.MinValue;
             while (await _committed.WaitToReadAsync(stoppingToken))
             {
-                if (_options.DispatchLinger > TimeSpan.Zero && _committed.Count < _options.BatchSize)
+                var early = lastDispatch == long.MinValue ? TimeSpan.Zero : _options.MinDispatchInterval - timeProvider.GetElapsedTime(lastDispatch);
+                if (early > TimeSpan.Zero && _committed.Count < _options.BatchSize)
                 {
-                    await Task.Delay(_options.DispatchLinger, timeProvider, stoppingToken);
+                    await Task.Delay(early, timeProvider, stoppingToken);
                 }
+
+                lastDispatch = timeProvider.GetTimestamp();
 
                 batch.Clear();
                 while (batch.Count < _options.BatchSize && _committed.TryRead(out var message))

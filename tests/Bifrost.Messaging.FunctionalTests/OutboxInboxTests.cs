@@ -94,16 +94,16 @@ public sealed class OutboxInboxTests
     }
 
     [Fact]
-    public async Task Commits_within_the_dispatch_linger_travel_in_one_message()
+    public async Task A_commit_on_a_quiet_relay_goes_at_once_and_those_soon_after_it_travel_together()
     {
         var ct = TestContext.Current.CancellationToken;
         await using var database = await PostgresDatabase.CreateAsync(ct);
         var stopped = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
         using var listener = ListenToAll(stopped.Enqueue);
-        // Only the dispatcher publishes (the poll runs once at start, on an empty table), and it lets commits gather for
-        // 5 s after the first: far longer than ten small commits take.
+        // Only the dispatcher publishes (the poll runs once at start, on an empty table), at most once per 5 s: far longer
+        // than ten small commits take.
         using var host = await TestApp.StartAsync(database.ConnectionString, TestEnvironment.RabbitMq, Guid.NewGuid().ToString("N"),
-            pollInterval: TimeSpan.FromHours(1), dispatchLinger: TimeSpan.FromSeconds(5));
+            pollInterval: TimeSpan.FromHours(1), minDispatchInterval: TimeSpan.FromSeconds(5));
         await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
 
         var ids = await TestApp.WriteEventsAsync(host, 10);
@@ -111,9 +111,13 @@ public sealed class OutboxInboxTests
         var applied = await Eventually.WaitAsync(
             () => TestApp.QueryAsync(host, db => db.Applied.AsNoTracking().ToListAsync(ct)),
             rows => rows.Count == ids.Count, Patience, "the ten events are applied");
-        // Ten commits, one delete, one broker message: without the linger the first commit goes out on its own.
-        var publish = Assert.Single(stopped, a => a.Source.Name == "Bifrost.Messaging" && a.OperationName == "outbox relay SomethingHappened");
-        Assert.Equal(10, publish.GetTagItem("messaging.batch.message_count"));
+        // The first commit found the relay quiet and went alone, at once; the nine after it waited out the interval and
+        // went as one broker message. Without the interval each commit goes as soon as the dispatcher is free.
+        var publishes = stopped.Where(a => a.Source.Name == "Bifrost.Messaging" && a.OperationName == "outbox relay SomethingHappened")
+            .OrderBy(a => a.StartTimeUtc).ToList();
+        Assert.Equal([1, 9], publishes.Select(a => (int)a.GetTagItem("messaging.batch.message_count")!));
+        Assert.True(publishes[1].StartTimeUtc - publishes[0].StartTimeUtc >= TimeSpan.FromSeconds(4),
+            $"the second dispatch began {publishes[1].StartTimeUtc - publishes[0].StartTimeUtc} after the first");
         Assert.All(applied, row => Assert.Equal(1, row.TimesApplied));
         await Eventually.WaitAsync(() => TestApp.QueryAsync(host, db => db.Set<OutboxMessage>().CountAsync(ct)), n => n == 0, Patience, "the dispatcher removed the rows");
         await host.StopAsync(ct);

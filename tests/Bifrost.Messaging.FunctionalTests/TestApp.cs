@@ -67,7 +67,7 @@ public sealed class SomethingHappenedConsumerDefinition : BifrostBatchConsumerDe
 public static class TestApp
 {
     public static async Task<IHost> StartAsync(string database, string rabbit, string queueSuffix, bool consume = true, bool relay = true, TimeSpan? pollInterval = null,
-        TimeSpan? claimMinAge = null, bool purgeInbox = false, TimeSpan? dispatchLinger = null)
+        TimeSpan? claimMinAge = null, bool purgeInbox = false, TimeSpan? minDispatchInterval = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -81,9 +81,9 @@ public static class TestApp
             ["Bifrost:Outbox:ClaimMinAge"] = (claimMinAge ?? TimeSpan.FromSeconds(5)).ToString(),
             ["Bifrost:Inbox:PurgeBatchSize"] = "10",
         });
-        if (dispatchLinger is { } linger)
+        if (minDispatchInterval is { } interval)
         {
-            builder.Configuration["Bifrost:Outbox:DispatchLinger"] = linger.ToString();
+            builder.Configuration["Bifrost:Outbox:MinDispatchInterval"] = interval.ToString();
         }
 
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
