@@ -16,6 +16,9 @@
 #       Same start and warm-up, then 40 s of creates at 1,000/s and at 600/s, each with every request's latency
 #       (--samples-csv) and the machine's CPU by process, PostgreSQL role and .NET GC every 200 ms (timeline.py
 #       record); prints timeline.py's report of the slowest moments.
+#   tests/Bifrost.Benchmarks/bench-100k.sh propagation <folder> <name> [AppHost arguments...]
+#       Same start, no warm-up: issue 5's propagation latency (SCIM write accepted -> visible in identity's API), 1,000
+#       samples under 20 and then 50 background PATCHes/s, each over 10,000 users it creates first.
 #
 # Needs a Release build first (dotnet build -c Release), no AppHost running, and nothing else busy: the machine's speed
 # drifts, so compare builds in alternating legs (A B A B) and compare CPU per request rather than requests per second.
@@ -119,7 +122,7 @@ case "${1:-}" in
     vacuum "$folder"
     echo "snapshot ready: $folder ($(du -sh "$folder" | cut -f1)); load-tool output beside it"
     ;;
-  leg | sweep | timeline)
+  leg | sweep | timeline | propagation)
     [ $# -ge 3 ] || die "usage: $0 $1 <folder> <name> [AppHost arguments...]"
     mode=$1 snapshot=$(realpath "$2") name=$3; shift 3
     [ -d "$snapshot/postgres/data" ] || die "$snapshot is not a snapshot: make one with '$0 snapshot <folder>'"
@@ -128,8 +131,15 @@ case "${1:-}" in
     mkdir -p "$out"
     rm -rf "$work"; cp -a "$snapshot" "$work"
     start_apphost "$work" "$out/apphost.log" "$@"
-    warm_up "$out" "$name"
-    if [ "$mode" = timeline ]; then
+    # The propagation tool's own 10,000 creates are its warm-up.
+    [ "$mode" = propagation ] || warm_up "$out" "$name"
+    if [ "$mode" = propagation ]; then
+      files=()
+      for r in 20 50; do
+        load "$out/p$r.txt" --mode propagation --users 10000 --concurrency 8 --rate "$r" --samples 1000 --probes 1 \
+          --samples-csv "$out/p$r.samples.csv"
+      done
+    elif [ "$mode" = timeline ]; then
       files=(warm3)
       for r in 1000 600; do
         python3 "$repo/tests/Bifrost.Benchmarks/timeline.py" record "$out/r$r.timeline.csv" 100 &
@@ -152,12 +162,16 @@ case "${1:-}" in
       for r in 600 800 1000; do load "$out/r$r.txt" --run "r$r$name" --users $((r * 26)) --phases create --rate "$r" --warmup 5; files+=("r$r"); done
     fi
     stop_apphost "$work"
-    summary "$out" "${files[@]}"
+    if [ "$mode" = propagation ]; then
+      for r in 20 50; do echo "== propagation under $r PATCH/s"; grep -E '^\|' "$out/p$r.txt" | tail -3; done
+    else
+      summary "$out" "${files[@]}"
+    fi
     [ "$mode" = timeline ] && for r in 1000 600; do echo "== r$r: the slowest moments"; cat "$out/r$r.report.txt"; done
     echo "outputs: $out"
     ;;
   *)
-    sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac
