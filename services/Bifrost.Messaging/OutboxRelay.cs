@@ -80,13 +80,13 @@ public sealed partial class OutboxRelay<TDbContext>(
         var batch = new List<OutboxMessage>(_options.BatchSize);
         try
         {
-            var lastDispatch = long.MinValue;
+            long? lastDispatch = null;
             while (await _committed.WaitToReadAsync(stoppingToken))
             {
-                var early = lastDispatch == long.MinValue ? TimeSpan.Zero : _options.MinDispatchInterval - timeProvider.GetElapsedTime(lastDispatch);
-                if (early > TimeSpan.Zero && _committed.Count < _options.BatchSize)
+                var rest = lastDispatch is { } last ? _options.MinDispatchInterval - timeProvider.GetElapsedTime(last) : TimeSpan.Zero;
+                if (rest > TimeSpan.Zero && _committed.Count < _options.BatchSize)
                 {
-                    await Task.Delay(early, timeProvider, stoppingToken);
+                    await Task.Delay(rest, timeProvider, stoppingToken);
                 }
 
                 lastDispatch = timeProvider.GetTimestamp();
