@@ -127,28 +127,39 @@ public abstract class BifrostConsumerDefinition<TConsumer> : ConsumerDefinition<
 
 /// <summary>
 /// A consumer of <c>Batch&lt;EventBatch&lt;T&gt;&gt;</c>, with the shared retry policy: a batch starts with its first message and closes
-/// at <see cref="MessageLimit"/> messages or after <see cref="TimeLimit"/> (so a lone message waits at most that long),
+/// at <see cref="MessageLimit"/> messages or after its time limit (so a lone message waits at most that long),
 /// <see cref="ConcurrencyLimit"/> batches at a time. Each message is an outbox relay pass's events of one type (one event
 /// at a low rate, many under load), and the inbox applies at most 500 events per transaction.
 /// A failure fails (then retries) the whole batch; each message's effect is idempotent, so nothing is applied twice.
-/// The defaults (100 messages, 50 ms) were measured: each batch costs a transaction and a handful of round trips
-/// whatever its size, so at 500–700 creates/s a 10 ms window gave batches of about five events and the consumers and
-/// their databases a third more CPU per event (1.42 ms against 1.07 ms) than a 50 ms window (BENCHMARKS.md). A lone event waits 50 ms.
+/// The time limit is <see cref="TimeLimit"/> where a consumer sets its own, else <c>Bifrost:Messaging:BatchTimeLimit</c>,
+/// else <see cref="DefaultTimeLimit"/>.
 /// </summary>
 public abstract class BifrostBatchConsumerDefinition<TConsumer> : BifrostConsumerDefinition<TConsumer> where TConsumer : class, IConsumer
 {
+    /// <summary>
+    /// How long a batch waits for more messages after its first. Every event waits this long at each consumer when the
+    /// system is quiet, so it is most of the propagation latency (issue 5). Under load the outbox relay already puts
+    /// the events of up to <c>Bifrost:Outbox:MinDispatchInterval</c> into one message, so a longer window saves little
+    /// (BENCHMARKS.md).
+    /// </summary>
+    public static readonly TimeSpan DefaultTimeLimit = TimeSpan.FromMilliseconds(50);
+
     protected virtual int MessageLimit => 100;
 
-    protected virtual TimeSpan TimeLimit => TimeSpan.FromMilliseconds(50);
+    /// <summary>This consumer's own time limit; <see langword="null"/> (the default) takes the configured one.</summary>
+    protected virtual TimeSpan? TimeLimit => null;
 
     protected virtual int ConcurrencyLimit => 2;
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<TConsumer> consumerConfigurator, IRegistrationContext context)
     {
         base.ConfigureConsumer(endpointConfigurator, consumerConfigurator, context);
+        var timeLimit = TimeLimit
+            ?? context.GetService<IConfiguration>()?.GetValue<TimeSpan?>("Bifrost:Messaging:BatchTimeLimit")
+            ?? DefaultTimeLimit;
         consumerConfigurator.Options<BatchOptions>(options => options
             .SetMessageLimit(MessageLimit)
-            .SetTimeLimit(TimeLimit)
+            .SetTimeLimit(timeLimit)
             .SetTimeLimitStart(BatchTimeLimitStart.FromFirst)
             .SetConcurrencyLimit(ConcurrencyLimit));
     }

@@ -124,6 +124,27 @@ public sealed class OutboxInboxTests
     }
 
     [Fact]
+    public async Task A_lone_event_waits_out_the_configured_batch_window_and_no_longer()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var database = await PostgresDatabase.CreateAsync(ct);
+        // A 3-s window (Bifrost:Messaging:BatchTimeLimit) instead of the default: the consumer holds a batch open that
+        // long after its first message, hoping for more.
+        using var host = await TestApp.StartAsync(database.ConnectionString, TestEnvironment.RabbitMq, Guid.NewGuid().ToString("N"),
+            batchTimeLimit: TimeSpan.FromSeconds(3));
+        await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
+
+        var committed = Stopwatch.StartNew();
+        var id = Assert.Single(await TestApp.WriteEventsAsync(host, 1));
+        await Eventually.WaitAsync(() => TestApp.QueryAsync(host, db => db.Applied.AsNoTracking().AnyAsync(a => a.ResourceId == id, ct)),
+            applied => applied, Patience, "the event is applied");
+        var waited = committed.Elapsed;
+
+        Assert.InRange(waited, TimeSpan.FromSeconds(2.5), TimeSpan.FromSeconds(10));
+        await host.StopAsync(ct);
+    }
+
+    [Fact]
     public async Task The_relay_reads_the_outbox_through_its_indexes_even_when_the_table_looked_empty_at_planning()
     {
         // The outbox is a queue: rows are deleted soon after they are inserted and the heap fills with dead rows until

@@ -67,7 +67,7 @@ public sealed class SomethingHappenedConsumerDefinition : BifrostBatchConsumerDe
 public static class TestApp
 {
     public static async Task<IHost> StartAsync(string database, string rabbit, string queueSuffix, bool consume = true, bool relay = true, TimeSpan? pollInterval = null,
-        TimeSpan? claimMinAge = null, bool purgeInbox = false, TimeSpan? minDispatchInterval = null)
+        TimeSpan? claimMinAge = null, bool purgeInbox = false, TimeSpan? minDispatchInterval = null, TimeSpan? batchTimeLimit = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -84,6 +84,11 @@ public static class TestApp
         if (minDispatchInterval is { } interval)
         {
             builder.Configuration["Bifrost:Outbox:MinDispatchInterval"] = interval.ToString();
+        }
+
+        if (batchTimeLimit is { } window)
+        {
+            builder.Configuration["Bifrost:Messaging:BatchTimeLimit"] = window.ToString();
         }
 
         builder.Logging.SetMinimumLevel(LogLevel.Warning);

@@ -144,5 +144,5 @@ public sealed class UserAffiliationsConsumerDefinition : BifrostBatchConsumerDef
 
     protected override int MessageLimit => Messages;
 
-    protected override TimeSpan TimeLimit => Limit;
+    protected override TimeSpan? TimeLimit => Limit;
 }
