@@ -346,10 +346,25 @@ public sealed class OutboxInboxTests
             ids => ids.Count == kept.Length, Patience, "the purge at start has deleted the old rows");
         Assert.Equal(kept.Select(k => k.MessageId).Order(), left.Order());
 
-        // Later purges (hourly by default) take what has aged past the retention since.
-        var aged = Row(TimeSpan.FromDays(14) + TimeSpan.FromMinutes(1));
-        await TestApp.QueryAsync(host, db => { db.Add(aged); return db.SaveChangesAsync(ct); });
-        Assert.Equal(1, await host.Services.GetRequiredService<InboxPurger<TestDbContext>>().PurgeAsync(ct));
+        // Later purges (hourly by default) take what has aged past the retention since, at most 10 rows per statement.
+        var aged = Enumerable.Range(0, 25).Select(i => Row(TimeSpan.FromDays(14) + TimeSpan.FromMinutes(1 + i))).ToList();
+        await TestApp.QueryAsync(host, db => { db.AddRange(aged); return db.SaveChangesAsync(ct); });
+        var statements = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
+        using (ListenToAll(a =>
+        {
+            if (a.Source.Name == "Npgsql" && a.GetTagItem("db.query.text") is string sql
+                && sql.StartsWith("DELETE", StringComparison.OrdinalIgnoreCase) && sql.Contains("inbox_messages", StringComparison.Ordinal))
+            {
+                statements.Enqueue(a);
+            }
+        }))
+        {
+            Assert.Equal(25, await host.Services.GetRequiredService<InboxPurger<TestDbContext>>().PurgeAsync(ct));
+        }
+
+        // 10, 10, then 5 rows: the short batch ends the purge.
+        Assert.Equal(3, statements.Count);
+        Assert.All(statements, a => Assert.Contains("LIMIT", (string)a.GetTagItem("db.query.text")!, StringComparison.Ordinal));
         Assert.Equal(kept.Length, await TestApp.QueryAsync(host, db => db.Set<InboxMessage>().CountAsync(ct)));
         await host.StopAsync(ct);
     }
