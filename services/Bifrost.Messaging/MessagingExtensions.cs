@@ -4,8 +4,38 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Bifrost.Messaging;
+
+/// <summary><c>Bifrost:Messaging</c>: the bus's endpoints and how its consumers take messages.</summary>
+public sealed class MessagingOptions
+{
+    public const string SectionName = "Bifrost:Messaging";
+
+    /// <summary>Prefix of every endpoint (queue) name; the application name when empty (see <c>EndpointPrefix</c>).</summary>
+    public string? EndpointPrefix { get; set; }
+
+    /// <summary>
+    /// RabbitMQ prefetch. MassTransit's default is twice the core count (4 on two cores): too few in flight to hide the
+    /// database round trips of each consume. Consumers are safe to run concurrently (inbox, versions, row locks).
+    /// </summary>
+    public int PrefetchCount { get; set; } = 32;
+
+    /// <summary>Messages consumed at once per endpoint.</summary>
+    public int ConcurrentMessageLimit { get; set; } = 8;
+
+    /// <summary>
+    /// How long a batch consumer's batch waits for more messages after its first, unless the consumer sets its own
+    /// (<see cref="BifrostBatchConsumerDefinition{TConsumer}"/>). On a quiet system every event waits this long at each
+    /// consumer: it is most of the propagation latency (issue 5: p50 75–80 ms with 50 ms, 37–40 ms with 10 ms). Under
+    /// load each transaction costs the same whatever its size, so the longer window is cheaper: with 10 ms the consumers,
+    /// RabbitMQ and their databases took 0.1 ms more CPU per create at 1,000 creates/s and 0.4 ms more at 600/s
+    /// (BENCHMARKS.md, session 27). Identity sets 10 ms in its appsettings.json: its users (a suspension, a deletion)
+    /// must follow SCIM quickly.
+    /// </summary>
+    public TimeSpan BatchTimeLimit { get; set; } = TimeSpan.FromMilliseconds(50);
+}
 
 public static class MessagingExtensions
 {
@@ -24,12 +54,14 @@ public static class MessagingExtensions
         builder.Services.TryAddSingleton<OutboxCommitInterceptor>();
         builder.Services.TryAddSingleton<MessagingMetrics>();
         builder.Services.AddOptions<OutboxOptions>().BindConfiguration("Bifrost:Outbox");
+        builder.Services.AddOptions<MessagingOptions>().BindConfiguration(MessagingOptions.SectionName);
+        var options = builder.Configuration.GetSection(MessagingOptions.SectionName).Get<MessagingOptions>() ?? new MessagingOptions();
 
         builder.Services.AddMassTransit(x =>
         {
             // Queues are named per service (identity-scim-user-events, team-mapping-scim-user-events): two services with
             // a consumer of the same name must each get every event, never compete for it on one shared queue.
-            x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(EndpointPrefix(builder), includeNamespace: false));
+            x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(EndpointPrefix(builder, options), includeNamespace: false));
             configure?.Invoke(x);
             x.UsingRabbitMq((context, cfg) =>
             {
@@ -37,11 +69,8 @@ public static class MessagingExtensions
                     ?? throw new InvalidOperationException($"Connection string '{ConnectionName}' is missing (ConnectionStrings:{ConnectionName}).");
                 cfg.Host(new Uri(connectionString));
 
-                // MassTransit's default prefetch is twice the core count (4 on two cores): too few in flight to hide the database
-                // round trips of each consume. Consumers are safe to run concurrently (inbox, versions, row locks).
-                var messaging = builder.Configuration.GetSection("Bifrost:Messaging");
-                cfg.PrefetchCount = messaging.GetValue("PrefetchCount", 32);
-                cfg.ConcurrentMessageLimit = messaging.GetValue("ConcurrentMessageLimit", 8);
+                cfg.PrefetchCount = options.PrefetchCount;
+                cfg.ConcurrentMessageLimit = options.ConcurrentMessageLimit;
                 cfg.ConfigureEndpoints(context);
             });
         });
@@ -64,9 +93,9 @@ public static class MessagingExtensions
     /// <c>Bifrost:Messaging:EndpointPrefix</c>, else the application name without its <c>Bifrost.</c> prefix and dots
     /// (<c>Bifrost.TeamMapping</c> → <c>TeamMapping</c>, which kebab-case turns into <c>team-mapping-…</c>).
     /// </summary>
-    internal static string EndpointPrefix(IHostApplicationBuilder builder)
+    internal static string EndpointPrefix(IHostApplicationBuilder builder, MessagingOptions options)
     {
-        if (builder.Configuration["Bifrost:Messaging:EndpointPrefix"] is { Length: > 0 } configured)
+        if (options.EndpointPrefix is { Length: > 0 } configured)
         {
             return configured;
         }
@@ -131,21 +160,10 @@ public abstract class BifrostConsumerDefinition<TConsumer> : ConsumerDefinition<
 /// <see cref="ConcurrencyLimit"/> batches at a time. Each message is an outbox relay pass's events of one type (one event
 /// at a low rate, many under load), and the inbox applies at most 500 events per transaction.
 /// A failure fails (then retries) the whole batch; each message's effect is idempotent, so nothing is applied twice.
-/// The time limit is <see cref="TimeLimit"/> where a consumer sets its own, else <c>Bifrost:Messaging:BatchTimeLimit</c>,
-/// else <see cref="DefaultTimeLimit"/>.
+/// The time limit is <see cref="TimeLimit"/> where a consumer sets its own, else <see cref="MessagingOptions.BatchTimeLimit"/>.
 /// </summary>
 public abstract class BifrostBatchConsumerDefinition<TConsumer> : BifrostConsumerDefinition<TConsumer> where TConsumer : class, IConsumer
 {
-    /// <summary>
-    /// How long a batch waits for more messages after its first, where the service configures nothing. On a quiet system
-    /// every event waits this long at each consumer: it is most of the propagation latency (issue 5: p50 75–80 ms with
-    /// 50 ms, 37–40 ms with 10 ms). Under load each transaction costs the same whatever its size, so the longer window
-    /// is cheaper: with 10 ms the consumers, RabbitMQ and their databases took 0.1 ms more CPU per create at 1,000
-    /// creates/s and 0.4 ms more at 600/s (BENCHMARKS.md, session 27). Identity sets 10 ms in its appsettings.json:
-    /// its users (a suspension, a deletion) must follow SCIM quickly.
-    /// </summary>
-    public static readonly TimeSpan DefaultTimeLimit = TimeSpan.FromMilliseconds(50);
-
     protected virtual int MessageLimit => 100;
 
     /// <summary>This consumer's own time limit; <see langword="null"/> (the default) takes the configured one.</summary>
@@ -156,9 +174,7 @@ public abstract class BifrostBatchConsumerDefinition<TConsumer> : BifrostConsume
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<TConsumer> consumerConfigurator, IRegistrationContext context)
     {
         base.ConfigureConsumer(endpointConfigurator, consumerConfigurator, context);
-        var timeLimit = TimeLimit
-            ?? context.GetService<IConfiguration>()?.GetValue<TimeSpan?>("Bifrost:Messaging:BatchTimeLimit")
-            ?? DefaultTimeLimit;
+        var timeLimit = TimeLimit ?? context.GetRequiredService<IOptions<MessagingOptions>>().Value.BatchTimeLimit;
         consumerConfigurator.Options<BatchOptions>(options => options
             .SetMessageLimit(MessageLimit)
             .SetTimeLimit(timeLimit)

@@ -134,7 +134,6 @@ case "${1:-}" in
     # The propagation tool's own 10,000 creates are its warm-up.
     [ "$mode" = propagation ] || warm_up "$out" "$name"
     if [ "$mode" = propagation ]; then
-      files=()
       for r in 20 50; do
         load "$out/p$r.txt" --mode propagation --users 10000 --concurrency 8 --rate "$r" --samples 1000 --probes 1 \
           --samples-csv "$out/p$r.samples.csv"
