@@ -66,6 +66,11 @@ internal static class Extensions
             mode = DockerEngineAnswers() ? InfrastructureMode.Containers : InfrastructureMode.Local;
         }
 
+        if (mode != InfrastructureMode.Containers)
+        {
+            builder.WithoutContainerRuntimeChecks();
+        }
+
         return mode switch
         {
             InfrastructureMode.Containers => builder.AddContainerInfrastructure(),
@@ -421,6 +426,32 @@ internal static class Extensions
                 .WithEnvironment("Bifrost__Providers__Seed__0__Name", DevProviderName)
                 .WithEnvironment("Bifrost__Providers__Seed__0__Kind", "entra")
                 .WithEnvironment("Bifrost__Providers__Seed__0__ScimToken", "env.BIFROST_DEV_SCIM_TOKEN");
+
+    /// <summary>
+    /// Without containers, DCP (Aspire's orchestrator) still checks the container runtime every 5 seconds. With Docker's
+    /// CLI installed, each check runs <c>docker --version</c> or <c>docker network ls</c>, even when no engine answers.
+    /// Each run took the CLI 30–50 ms of CPU, on the cores the services share: a profile at 1,000 SCIM creates/s put it
+    /// at 1.2 % of a 2-core machine, in bursts of up to 0.1 s of CPU every 5–10 s (BENCHMARKS.md, session 28). So when no runtime is configured (<c>ASPIRE_CONTAINER_RUNTIME</c>, <c>DcpPublisher:ContainerRuntime</c>)
+    /// and Podman's CLI is not on the PATH, the runtime is named Podman. DCP's check is then a PATH lookup that fails,
+    /// and no process is started. There is no container for it to run either way.
+    /// </summary>
+    private static void WithoutContainerRuntimeChecks(this IDistributedApplicationBuilder builder)
+    {
+        const string Setting = "DcpPublisher:ContainerRuntime";
+        if (builder.Configuration[Setting] is { Length: > 0 }
+            || builder.Configuration["ASPIRE_CONTAINER_RUNTIME"] is { Length: > 0 }
+            || builder.Configuration["DOTNET_ASPIRE_CONTAINER_RUNTIME"] is { Length: > 0 }
+            || OnPath("podman"))
+        {
+            return;
+        }
+
+        builder.Configuration[Setting] = "podman";
+    }
+
+    private static bool OnPath(string command) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Any(directory => File.Exists(Path.Combine(directory, command)));
 
     private static bool DockerEngineAnswers()
     {
