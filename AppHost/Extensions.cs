@@ -431,9 +431,10 @@ internal static class Extensions
     /// Without containers, DCP (Aspire's orchestrator) still checks the container runtime every 5 seconds. With Docker's
     /// CLI installed, each check runs <c>docker --version</c> or <c>docker network ls</c>, even when no engine answers.
     /// Each run took the CLI 30–50 ms of CPU, on the cores the services share: a profile at 1,000 SCIM creates/s put it
-    /// at 1.2 % of a 2-core machine, in bursts of up to 0.1 s of CPU every 5–10 s (BENCHMARKS.md, session 28). So when no runtime is configured (<c>ASPIRE_CONTAINER_RUNTIME</c>, <c>DcpPublisher:ContainerRuntime</c>)
-    /// and Podman's CLI is not on the PATH, the runtime is named Podman. DCP's check is then a PATH lookup that fails,
-    /// and no process is started. There is no container for it to run either way.
+    /// at 1.2 % of a 2-core machine, in bursts of up to 0.1 s of CPU every 5–10 s (BENCHMARKS.md, session 28). So when
+    /// no runtime is configured (<c>ASPIRE_CONTAINER_RUNTIME</c>, its older <c>DOTNET_</c> name, or
+    /// <c>DcpPublisher:ContainerRuntime</c>) and Podman's CLI is not on the PATH, the runtime is named Podman. DCP's check
+    /// is then a PATH lookup that fails, and no process is started. There is no container for it to run either way.
     /// </summary>
     private static void WithoutContainerRuntimeChecks(this IDistributedApplicationBuilder builder)
     {

@@ -10,13 +10,12 @@ public sealed class ProcessSettingsTests(BifrostAppFixture app)
 
         // This run's service processes: their connection strings name the run's own data folder.
         var services = new Dictionary<string, Dictionary<string, string>>();
-        foreach (var process in Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
+        foreach (var process in Processes())
         {
-            string commandLine, environ;
+            string environ;
             try
             {
-                commandLine = File.ReadAllText(Path.Combine(process, "cmdline")).Replace('\0', ' ');
-                environ = File.ReadAllText(Path.Combine(process, "environ"));
+                environ = File.ReadAllText($"/proc/{process.Id}/environ");
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -24,12 +23,12 @@ public sealed class ProcessSettingsTests(BifrostAppFixture app)
             }
 
             if (!environ.Contains(app.DataDir, StringComparison.Ordinal)
-                || commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(Path.GetFileName).FirstOrDefault(n => n?.StartsWith("Bifrost.", StringComparison.Ordinal) == true) is not { } name)
+                || process.Arguments.Select(Path.GetFileName).FirstOrDefault(n => n?.StartsWith("Bifrost.", StringComparison.Ordinal) == true) is not { } name)
             {
                 continue;
             }
 
-            services[$"{name} ({Path.GetFileName(process)})"] = environ.Split('\0', StringSplitOptions.RemoveEmptyEntries)
+            services[$"{name} ({process.Id})"] = environ.Split('\0', StringSplitOptions.RemoveEmptyEntries)
                 .Select(v => v.Split('=', 2)).Where(kv => kv.Length == 2).GroupBy(kv => kv[0]).ToDictionary(g => g.Key, g => g.Last()[1]);
         }
 
